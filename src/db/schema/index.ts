@@ -1,0 +1,2 @@
+export * from './message-traces';
+export * from './transactions';

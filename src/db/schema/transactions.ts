@@ -1,0 +1,28 @@
+import { integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+
+/** One row per channel transaction, keyed by its workflow id; the operators' view of it. */
+export const transactions = pgTable(
+  'transactions',
+  {
+    id: text().primaryKey(),
+    type: text().notNull(),
+    channelId: text().notNull(),
+    messageId: text().notNull(),
+    provider: text().notNull(),
+    voucherProvider: text(),
+    productId: text(),
+    state: text().notNull(),
+    amount: integer(),
+    currency: text(),
+    switchReference: text().notNull(),
+    providerReference: text(),
+    /** Only ever the masked code: the clear code stays with the channel and the provider. */
+    voucherCodeMasked: text(),
+    httpStatus: integer(),
+    errorType: text(),
+    receivedAt: timestamp({ withTimezone: true, mode: 'string' }).notNull(),
+    answeredAt: timestamp({ withTimezone: true, mode: 'string' }),
+    updatedAt: timestamp({ withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('transactions_channel_message').on(t.channelId, t.messageId, t.type)],
+);

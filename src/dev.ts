@@ -1,0 +1,59 @@
+/**
+ * `npm run dev`: the whole switch on embedded defaults in one command — Temporal dev server with
+ * its Web UI, the provider simulator, the reporting store, the worker and the channel API.
+ */
+import { loadConfigOrExit } from './config';
+import { openReportingStore } from './db/client';
+import { listen } from './http-server';
+import { createLogger } from './log';
+import { createSimulatorApp } from './providers/simulator/app';
+import { startApi, startWorker } from './runtime';
+import { startDevServer } from './temporal/dev-server';
+
+const config = loadConfigOrExit();
+const log = createLogger(config.logLevel, 'dev');
+const stops: Array<() => Promise<void>> = [];
+
+async function stopAll() {
+  for (const stop of stops.reverse()) await stop().catch((error) => log.error({ err: error }, 'stop failed'));
+}
+
+try {
+  let address = config.temporal.address;
+  let uiUrl: string | undefined;
+  if (!address) {
+    const server = await startDevServer({ ...config.temporal.devServer, namespace: config.temporal.namespace });
+    stops.push(server.stop);
+    ({ address, uiUrl } = server);
+  }
+  const simulator = await listen(createSimulatorApp().app, config.providers.simulatorPort, config.api.host);
+  stops.push(simulator.close);
+  const reporting = await openReportingStore(config.database);
+  stops.push(reporting.close);
+  const worker = await startWorker(config, address, reporting);
+  stops.push(worker.stop);
+  const api = await startApi(config, address, reporting, createLogger(config.logLevel, 'api'));
+  stops.push(api.stop);
+
+  console.log(`
+  Voucher switch is running
+    Channel API        ${api.server.url}/suv/v1   (OpenAPI: ${api.server.url}/openapi.json)
+    Health             ${api.server.url}/health
+    Temporal           ${address}${uiUrl ? `\n    Temporal Web UI    ${uiUrl}/namespaces/${config.temporal.namespace}/workflows` : ''}
+    Provider simulator ${simulator.url}   (ledger: ${simulator.url}/sim/ledger)
+    Reporting store    ${reporting.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.database.pgliteDir}`}
+  Ctrl-C stops everything.
+`);
+} catch (error) {
+  log.error({ err: error }, 'the switch could not start');
+  await stopAll();
+  process.exit(1);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, async () => {
+    console.log('\nStopping…');
+    await stopAll();
+    process.exit(0);
+  });
+}

@@ -1,0 +1,63 @@
+/**
+ * Every failure the switch answers with, mapped to its HTTP status and the contract's `errorType`
+ * (contract §1.3–§1.6). Adding a kind without its status is a type error.
+ */
+export const errorKinds = {
+  formatError: { status: 400, errorType: 'FORMAT_ERROR' },
+  unauthenticated: { status: 401, errorType: 'AUTHENTICATION_ERROR' },
+  clientMismatch: { status: 400, errorType: 'AUTHENTICATION_ERROR' },
+  routingFailed: { status: 404, errorType: 'ROUTING_ERROR' },
+  duplicateRecord: { status: 400, errorType: 'DUPLICATE_RECORD' },
+  providerTimeout: { status: 504, errorType: 'GENERAL_ERROR' },
+  providerError: { status: 500, errorType: 'GENERAL_ERROR' },
+  providerUnavailable: { status: 503, errorType: 'UPSTREAM_UNAVAILABLE' },
+  switchTimeout: { status: 504, errorType: 'GENERAL_ERROR' },
+  switchFault: { status: 500, errorType: 'GENERAL_ERROR' },
+  unknownEndpoint: { status: 404, errorType: 'FUNCTION_NOT_SUPPORTED' },
+  methodNotAllowed: { status: 405, errorType: 'FUNCTION_NOT_SUPPORTED' },
+  bodyTooLarge: { status: 413, errorType: 'FORMAT_ERROR' },
+} as const satisfies Record<string, { status: number; errorType: string }>;
+
+export type ErrorKind = keyof typeof errorKinds;
+
+/** A provider's hard decline is answered with 404 and the provider's own reason as `errorType`. */
+export const providerDeclineStatus = 404;
+
+/** The ErrorDetail body every error carries (contract §1.2); absent fields are omitted. */
+export interface ErrorDetail {
+  id?: string;
+  originalId?: string;
+  errorType: string;
+  errorMessage: string;
+  detailMessage?: Record<string, unknown>;
+  providerErrorCode?: string;
+  providerErrorMsg?: string;
+}
+
+/** A failure the switch answers with a known status and ErrorDetail. */
+export class SwitchError extends Error {
+  override name = 'SwitchError';
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    readonly detail: Omit<ErrorDetail, 'errorType' | 'errorMessage'> = {},
+  ) {
+    super(message);
+  }
+
+  get status(): number {
+    return errorKinds[this.kind].status;
+  }
+
+  toErrorDetail(): ErrorDetail {
+    return errorDetail(this.kind, this.message, this.detail);
+  }
+}
+
+export function errorDetail(
+  kind: ErrorKind,
+  errorMessage: string,
+  detail: Omit<ErrorDetail, 'errorType' | 'errorMessage'> = {},
+): ErrorDetail {
+  return { ...detail, errorType: errorKinds[kind].errorType, errorMessage };
+}

@@ -1,0 +1,140 @@
+import type { ProvisionRequest } from '../api/schemas/provision';
+import type { LegTrace, ProviderFailure, ProvisionedVoucher, ProvisionOrder } from '../providers/types';
+import { type ErrorKind, errorDetail, errorKinds, providerDeclineStatus } from './errors';
+import type { ProviderId } from './providers';
+
+export interface Institution {
+  id: string;
+  name: string;
+}
+
+/** Everything a provision workflow needs, fixed when the channel's request arrives. */
+export interface ProvisionInput {
+  transactionId: string;
+  /** The switch's own id for this transaction, sent to the provider as its idempotency key. */
+  switchReference: string;
+  channelId: string;
+  messaging: 'single' | 'dual';
+  provider: ProviderId;
+  voucherProvider?: string;
+  /** How long the provider may take before the switch gives up on it. */
+  deadlineMs: number;
+  switchInstitution: Institution;
+  providerInstitution: Institution;
+  request: ProvisionRequest;
+  receivedAt: string;
+}
+
+/** What the channel is answered: the HTTP status and its JSON body. */
+export interface ChannelAnswer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+export type ProvisionResult = { ok: true; value: ProvisionedVoucher } | { ok: false; failure: ProviderFailure };
+
+/** A provider call as the workflow sees it: its result and the message trace. */
+export type ProvisionAttempt = ProvisionResult & { trace: LegTrace };
+
+/**
+ * The provider call ended without an answer from the activity (its worker was lost past the
+ * deadline): the provider may or may not have provisioned, exactly as after a timeout.
+ */
+export function lostAttempt(order: ProvisionOrder, startedAt: string, message: string): ProvisionAttempt {
+  return {
+    ok: false,
+    failure: { kind: 'timeout', message },
+    trace: { method: 'POST', url: 'provider (no answer recorded)', request: order, startedAt, durationMs: 0 },
+  };
+}
+
+/** The transaction's state as operators see it. */
+export type ProvisionState = 'PROVISIONING' | 'PROVISIONED' | 'DECLINED' | 'FAILED';
+
+export function workflowIdFor(channelId: string, messageId: string): string {
+  return `provision-${channelId}-${messageId.toLowerCase()}`;
+}
+
+/** The provider-neutral order sent to the provider for this request. */
+export function provisionOrder(input: ProvisionInput): ProvisionOrder {
+  const { request } = input;
+  const amount = request.amounts?.requestAmount;
+  return {
+    reference: input.switchReference,
+    channelMessageId: request.id,
+    productId: request.product?.productId,
+    voucherProvider: input.voucherProvider,
+    amount: amount && { amount: amount.amount, currency: amount.currency },
+  };
+}
+
+const failureKinds: Record<Exclude<ProviderFailure['kind'], 'declined'>, ErrorKind> = {
+  timeout: 'providerTimeout',
+  error: 'providerError',
+  unavailable: 'providerUnavailable',
+};
+
+/** The channel's answer for a provision outcome (contract §1.5, provision rows). */
+export function answerProvision(input: ProvisionInput, result: ProvisionResult): ChannelAnswer {
+  const { request } = input;
+  if (result.ok) {
+    const receiver = request.receiver ?? input.providerInstitution;
+    return {
+      status: 201,
+      body: {
+        ...request,
+        settlementEntity: request.settlementEntity ?? input.switchInstitution,
+        receiver,
+        thirdPartyIdentifiers: [
+          ...request.thirdPartyIdentifiers,
+          { institutionId: input.switchInstitution.id, transactionIdentifier: input.switchReference },
+          { institutionId: receiver.id, transactionIdentifier: result.value.providerReference },
+        ],
+        voucher: { ...request.voucher, ...result.value.voucher },
+      },
+    };
+  }
+  const { failure } = result;
+  if (failure.kind === 'declined') {
+    return {
+      status: providerDeclineStatus,
+      body: {
+        id: request.id,
+        errorType: failure.code,
+        errorMessage: 'The provider declined the request.',
+        providerErrorCode: failure.code,
+        providerErrorMsg: failure.message,
+      },
+    };
+  }
+  const kind = failureKinds[failure.kind];
+  const detail = errorDetail(kind, providerFailureMessages[failure.kind], {
+    id: request.id,
+    detailMessage: { provider: input.provider, reason: failure.message },
+  });
+  return { status: errorKinds[kind].status, body: { ...detail } };
+}
+
+const providerFailureMessages: Record<keyof typeof failureKinds, string> = {
+  timeout: 'The provider did not answer in time.',
+  error: 'The provider failed to process the request.',
+  unavailable: 'The provider is unavailable.',
+};
+
+export function stateAfter(result: ProvisionResult): ProvisionState {
+  if (result.ok) return 'PROVISIONED';
+  return result.failure.kind === 'declined' ? 'DECLINED' : 'FAILED';
+}
+
+/**
+ * The answer to a second submission of the same message id (contract §1.5): DUPLICATE_RECORD,
+ * carrying the original voucher when there is one.
+ */
+export function duplicateAnswer(messageId: string, original: ChannelAnswer): ChannelAnswer {
+  const voucher = original.status === 201 ? original.body.voucher : undefined;
+  const detail = errorDetail('duplicateRecord', 'A provision with this id was already received.', {
+    id: messageId,
+    detailMessage: voucher ? { voucher } : undefined,
+  });
+  return { status: errorKinds.duplicateRecord.status, body: { ...detail } };
+}

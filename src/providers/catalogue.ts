@@ -1,0 +1,84 @@
+import { type ProviderId, providerIds } from '../domain/providers';
+import type { CatalogueProduct, ProviderRegistry } from './types';
+
+export type RoutedProduct = CatalogueProduct & { provider: ProviderId };
+
+export interface ProductCatalogueOptions {
+  providers: ProviderRegistry;
+  /** How long a provider's list is served before it is fetched again. */
+  ttlMs: number;
+  deadlineMs: (provider: ProviderId) => number;
+  now?: () => number;
+}
+
+const failedFetchRetryMs = 10_000;
+
+interface CachedList {
+  products: RoutedProduct[];
+  fetchedAt: number;
+}
+
+/**
+ * Every provider's products, fetched from the providers and cached with an expiry. When a
+ * provider cannot be reached, its last good list is served.
+ */
+export class ProductCatalogue {
+  private readonly cache = new Map<ProviderId, CachedList>();
+  private readonly inFlight = new Map<ProviderId, Promise<void>>();
+  private byId = new Map<string, RoutedProduct>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: ProductCatalogueOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** All products, refreshing the lists that have expired. */
+  async products(): Promise<RoutedProduct[]> {
+    await this.refreshStale();
+    return [...this.byId.values()];
+  }
+
+  async findProduct(productId: string): Promise<RoutedProduct | undefined> {
+    await this.refreshStale();
+    return this.byId.get(productId);
+  }
+
+  /**
+   * Waits only for providers never fetched; an expired list is served while it is fetched
+   * again in the background, so routing never waits on a slow catalogue.
+   */
+  private async refreshStale(): Promise<void> {
+    const missing: Promise<void>[] = [];
+    for (const id of providerIds) {
+      const cached = this.cache.get(id);
+      if (!cached) missing.push(this.refresh(id));
+      else if (this.now() - cached.fetchedAt >= this.options.ttlMs) void this.refresh(id);
+    }
+    if (missing.length > 0) await Promise.all(missing);
+  }
+
+  private refresh(provider: ProviderId): Promise<void> {
+    let pending = this.inFlight.get(provider);
+    if (!pending) {
+      pending = this.fetchList(provider).finally(() => this.inFlight.delete(provider));
+      this.inFlight.set(provider, pending);
+    }
+    return pending;
+  }
+
+  private async fetchList(provider: ProviderId): Promise<void> {
+    const exchange = await this.options.providers[provider].products({
+      deadlineMs: this.options.deadlineMs(provider),
+    });
+    if (!exchange.ok) {
+      // Keep serving the last good list, and ask again after a short pause rather than on every request.
+      const products = this.cache.get(provider)?.products ?? [];
+      const retryInMs = Math.min(this.options.ttlMs, failedFetchRetryMs);
+      this.cache.set(provider, { products, fetchedAt: this.now() - this.options.ttlMs + retryInMs });
+      return;
+    }
+    const products = exchange.value.map((product) => ({ ...product, provider }));
+    this.cache.set(provider, { products, fetchedAt: this.now() });
+    this.byId = new Map([...this.cache.values()].flatMap((list) => list.products.map((p) => [p.productId, p])));
+  }
+}

@@ -1,0 +1,93 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { ensure, temporalCli } from './binaries';
+
+export interface DevServerOptions {
+  port: number;
+  uiPort: number;
+  namespace: string;
+  /** SQLite file that keeps workflows across restarts; omit for an in-memory server. */
+  dbFile?: string;
+  /** Start without the Web UI (tests). */
+  headless?: boolean;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl?: string;
+  stop(): Promise<void>;
+}
+
+/** Starts `temporal server start-dev` and resolves once it answers on gRPC. */
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const cli = ensure(temporalCli);
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--namespace',
+    options.namespace,
+    '--log-level',
+    'error',
+    // What the SDK's own CI uses: the dev server's single SQLite connection is its bottleneck.
+    '--sqlite-pragma',
+    'journal_mode=WAL',
+    '--sqlite-pragma',
+    'synchronous=OFF',
+  ];
+  if (options.dbFile) {
+    mkdirSync(dirname(options.dbFile), { recursive: true });
+    args.push('--db-filename', options.dbFile);
+  }
+  if (options.headless) {
+    args.push('--headless');
+  } else {
+    args.push('--ui-port', String(options.uiPort), '--ui-disable-news-fetch');
+  }
+  const child = spawn(cli, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  const address = `127.0.0.1:${options.port}`;
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`Temporal dev server exited early (code ${code})`))),
+  );
+  await Promise.race([waitUntilServing(address), exited]);
+  return {
+    address,
+    uiUrl: options.headless ? undefined : `http://127.0.0.1:${options.uiPort}`,
+    stop: () => stopChild(child),
+  };
+}
+
+async function waitUntilServing(address: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      await connection.healthService.check({});
+      await connection.close();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) {
+        throw new Error(`Temporal at ${address} did not answer within ${timeoutMs} ms: ${error}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
+/** SIGTERM, then SIGKILL if the process has not gone within five seconds. */
+export function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(killer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}

@@ -1,0 +1,1 @@
+export { provisionVoucher } from './provision-voucher';
