@@ -1,0 +1,19 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
+// Copied from the contract's examples (shared/contract/examples) so the repository stands alone.
+const examples = new URL('../fixtures/contract/', import.meta.url);
+const exampleProvision = JSON.parse(readFileSync(new URL('ProvisionRequest.json', examples), 'utf8'));
+
+export type Json = Record<string, unknown>;
+
+/** The contract's example ProvisionRequest with a fresh id, and any overrides applied on top. */
+export function makeProvisionRequest(overrides: Json = {}): Json {
+  return { ...structuredClone(exampleProvision), id: randomUUID(), ...overrides };
+}
+
+export const demoChannel = { clientId: '22222222', password: 'password' };
+
+export function basicAuth(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+}

@@ -1,0 +1,21 @@
+import type { TestProject } from 'vitest/node';
+import { startDevServer } from '../../src/temporal/dev-server';
+import { freePort } from './ports';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+  }
+}
+
+/** One in-memory Temporal dev server for the whole run; each test file uses its own task queue. */
+export default async function setup(project: TestProject) {
+  const server = await startDevServer({
+    port: await freePort(),
+    uiPort: await freePort(),
+    namespace: 'default',
+    headless: true,
+  });
+  project.provide('temporalAddress', server.address);
+  return () => server.stop();
+}

@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { loadConfig } from '../../src/config';
+import { openReportingStore } from '../../src/db/client';
+import { listen } from '../../src/http-server';
+import { createLogger } from '../../src/log';
+import { createSimulatorApp, type LedgerEntry } from '../../src/providers/simulator/app';
+import type { Behaviour } from '../../src/providers/simulator/behaviours';
+import { startApi, startWorker, workflowsPath } from '../../src/runtime';
+import { basicAuth, demoChannel, type Json } from './fixtures';
+
+let runtimeInstalled = false;
+let bundle: Promise<WorkflowBundle> | undefined;
+
+/** Bundles the workflows once per test file, quietly. */
+function workflowBundle(): Promise<WorkflowBundle> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  bundle ??= bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  return bundle;
+}
+
+export type TestSwitch = Awaited<ReturnType<typeof startTestSwitch>>;
+
+/**
+ * A whole switch on real parts: the provider simulator over HTTP, a worker and the channel API
+ * on free ports, an in-memory PGlite reporting store, and the run's Temporal dev server.
+ */
+export async function startTestSwitch(env: Record<string, string> = {}) {
+  const address = inject('temporalAddress');
+  const simulator = await listen(createSimulatorApp().app, 0);
+  const config = loadConfig({
+    PORT: '0',
+    PROVIDER_SIM_URL: simulator.url,
+    TEMPORAL_ADDRESS: address,
+    TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
+    PGLITE_DIR: 'memory://',
+    SWITCH_CHANNELS: '22222222:password:dual,55555555:secret:dual:stellr',
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const reporting = await openReportingStore(config.database);
+  const worker = await startWorker(config, address, reporting, { workflowBundle: await workflowBundle() });
+  const api = await startApi(config, address, reporting, createLogger('silent', 'api'));
+  const url = api.server.url;
+
+  return {
+    url,
+    config,
+    client: api.client,
+    reporting,
+    /** POSTs a channel message as the demo channel (or the given credentials). */
+    async post(path: string, body: Json | string, auth = basicAuth(demoChannel.clientId, demoChannel.password)) {
+      const response = await fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: auth },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      return { status: response.status, headers: response.headers, body: (await response.json()) as Json };
+    },
+    async get(path: string, auth = basicAuth(demoChannel.clientId, demoChannel.password)) {
+      const response = await fetch(`${url}${path}`, { headers: { authorization: auth } });
+      return { status: response.status, body: (await response.json()) as Json };
+    },
+    simulator: {
+      url: simulator.url,
+      async behave(behaviour: Behaviour) {
+        const response = await fetch(`${simulator.url}/sim/behaviours`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(behaviour),
+        });
+        if (response.status !== 204) throw new Error(`simulator refused ${JSON.stringify(behaviour)}`);
+      },
+      async reset() {
+        await fetch(`${simulator.url}/sim/behaviours`, { method: 'DELETE' });
+      },
+      async ledger(filter: Partial<Record<'provider' | 'id' | 'channelMessageId', string>> = {}) {
+        const response = await fetch(`${simulator.url}/sim/ledger?${new URLSearchParams(filter)}`);
+        return ((await response.json()) as { entries: LedgerEntry[] }).entries;
+      },
+    },
+    async stop() {
+      await api.stop();
+      await worker.stop();
+      await reporting.close();
+      await simulator.close();
+    },
+  };
+}

@@ -1,0 +1,154 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { findTransaction } from '../../src/db/queries/transactions';
+import { workflowIdFor } from '../../src/domain/provision';
+import { basicAuth, makeProvisionRequest } from '../helpers/fixtures';
+import { startTestSwitch, type TestSwitch } from '../helpers/switch';
+
+let sw: TestSwitch;
+
+beforeAll(async () => {
+  sw = await startTestSwitch({ PROVIDER_DEADLINES: 'betway:500' });
+});
+afterAll(() => sw?.stop());
+beforeEach(() => sw.simulator.reset());
+
+type Voucher = { code: string; serialNumber: string };
+
+describe('POST /suv/v1/vouchers', () => {
+  it('provisions the example request at the routed provider and answers 201 with the voucher', async () => {
+    const request = makeProvisionRequest();
+    const { status, headers, body } = await sw.post('/suv/v1/vouchers', request);
+
+    expect(status).toBe(201);
+    expect(headers.get('location')).toBe(`/suv/v1/vouchers/${request.id}`);
+    expect((body.voucher as Voucher).code).toMatch(/^\d{16}$/);
+    expect(body.time).toBe(request.time);
+    expect(body.receiver).toEqual(request.receiver);
+    const identifiers = body.thirdPartyIdentifiers as Array<{ institutionId: string }>;
+    expect(identifiers).toHaveLength(4);
+    expect(identifiers.slice(0, 2)).toEqual(request.thirdPartyIdentifiers);
+    expect(identifiers[3]?.institutionId).toBe('44444444');
+
+    // Receiver 44444444 routes to Flash by default; the provider saw exactly one provision.
+    const ledger = await sw.simulator.ledger({ channelMessageId: request.id as string });
+    expect(ledger.map((e) => [e.provider, e.operation, e.outcome])).toEqual([['flash', 'provision', 'ok']]);
+  });
+
+  it('runs the transaction as a Temporal workflow named for the channel and message id', async () => {
+    const request = makeProvisionRequest();
+    const { body } = await sw.post('/suv/v1/vouchers', request);
+    const handle = sw.client.workflow.getHandle(workflowIdFor('22222222', request.id as string));
+
+    const result = await handle.result();
+    expect(result.status).toBe(201);
+    expect(result.body.voucher).toEqual(body.voucher);
+    expect((await handle.describe()).type).toBe('provisionVoucher');
+  });
+
+  it('keeps the transaction and both legs in the reporting copy, with the voucher code masked', async () => {
+    const request = makeProvisionRequest();
+    const { body } = await sw.post('/suv/v1/vouchers', request);
+    const workflowId = workflowIdFor('22222222', request.id as string);
+    await sw.client.workflow.getHandle(workflowId).result();
+
+    const row = await findTransaction(sw.reporting.db, workflowId);
+    const code = (body.voucher as Voucher).code;
+    expect(row).toMatchObject({ state: 'PROVISIONED', provider: 'flash', httpStatus: 201, messageId: request.id });
+    expect(row?.voucherCodeMasked).toBe(`************${code.slice(-4)}`);
+    expect(row?.traces.map((t) => [t.leg, t.status]).sort()).toEqual([
+      ['channel', 201],
+      ['provider', 201],
+    ]);
+    expect(JSON.stringify(row)).not.toContain(code);
+  });
+
+  it('answers a repeated id with DUPLICATE_RECORD and the original voucher, without a second provision', async () => {
+    const request = makeProvisionRequest();
+    const first = await sw.post('/suv/v1/vouchers', request);
+    await sw.client.workflow.getHandle(workflowIdFor('22222222', request.id as string)).result();
+
+    const again = await sw.post('/suv/v1/vouchers', request);
+
+    expect(again.status).toBe(400);
+    expect(again.body).toMatchObject({ id: request.id, errorType: 'DUPLICATE_RECORD' });
+    expect((again.body.detailMessage as { voucher: Voucher }).voucher).toEqual(first.body.voucher);
+    expect(await sw.simulator.ledger({ channelMessageId: request.id as string })).toHaveLength(1);
+  });
+
+  it('provisions once when the same message arrives several times at once', async () => {
+    const request = makeProvisionRequest();
+    const answers = await Promise.all(Array.from({ length: 5 }, () => sw.post('/suv/v1/vouchers', request)));
+
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses).toEqual([201, 400, 400, 400, 400]);
+    const voucher = answers.find((a) => a.status === 201)?.body.voucher;
+    for (const duplicate of answers.filter((a) => a.status === 400)) {
+      expect(duplicate.body.errorType).toBe('DUPLICATE_RECORD');
+      expect((duplicate.body.detailMessage as { voucher: unknown }).voucher).toEqual(voucher);
+    }
+    expect(await sw.simulator.ledger({ channelMessageId: request.id as string })).toHaveLength(1);
+  });
+
+  it('routes by product before receiver, and by the channel default when neither is given', async () => {
+    const byProduct = makeProvisionRequest({
+      product: { productId: 'netcare-gp-visit' },
+      amounts: { requestAmount: { amount: 55_000, currency: 710 } },
+    });
+    expect((await sw.post('/suv/v1/vouchers', byProduct)).status).toBe(201);
+    expect((await sw.simulator.ledger({ channelMessageId: byProduct.id as string }))[0]?.provider).toBe('netcare');
+
+    const byDefault = makeProvisionRequest({ client: { id: '55555555', name: 'Shop' }, receiver: undefined });
+    const answer = await sw.post('/suv/v1/vouchers', byDefault, basicAuth('55555555', 'secret'));
+    expect(answer.status).toBe(201);
+    expect((await sw.simulator.ledger({ channelMessageId: byDefault.id as string }))[0]?.provider).toBe('stellr');
+  });
+
+  it('answers 404 ROUTING_ERROR and sends nothing when no provider is routed', async () => {
+    const unknownProduct = makeProvisionRequest({ product: { productId: 'no-such-product' } });
+    const noRoute = makeProvisionRequest({ receiver: { id: '99999999', name: 'Nobody' } });
+
+    for (const request of [unknownProduct, noRoute]) {
+      const { status, body } = await sw.post('/suv/v1/vouchers', request);
+      expect(status).toBe(404);
+      expect(body).toMatchObject({ id: request.id, errorType: 'ROUTING_ERROR' });
+      expect(await sw.simulator.ledger({ channelMessageId: request.id as string })).toEqual([]);
+    }
+  });
+
+  it("passes a provider's hard decline on as 404 with the provider's reason", async () => {
+    await sw.simulator.behave({ provider: 'flash', operation: 'provision', mode: 'decline', count: 1 });
+    const request = makeProvisionRequest();
+    const { status, body } = await sw.post('/suv/v1/vouchers', request);
+
+    expect(status).toBe(404);
+    expect(body).toMatchObject({ id: request.id, errorType: 'DO_NOT_HONOR', providerErrorCode: 'DO_NOT_HONOR' });
+    const workflowId = workflowIdFor('22222222', request.id as string);
+    await sw.client.workflow.getHandle(workflowId).result();
+    expect((await findTransaction(sw.reporting.db, workflowId))?.state).toBe('DECLINED');
+  });
+
+  it('answers 503 UPSTREAM_UNAVAILABLE when the provider cannot be reached', async () => {
+    await sw.simulator.behave({ provider: 'flash', operation: 'provision', mode: 'down', count: 1 });
+    const { status, body } = await sw.post('/suv/v1/vouchers', makeProvisionRequest());
+    expect(status).toBe(503);
+    expect(body.errorType).toBe('UPSTREAM_UNAVAILABLE');
+  });
+
+  it('answers 500 GENERAL_ERROR when the provider fails', async () => {
+    await sw.simulator.behave({ provider: 'flash', operation: 'provision', mode: 'error', count: 1 });
+    const { status, body } = await sw.post('/suv/v1/vouchers', makeProvisionRequest());
+    expect(status).toBe(500);
+    expect(body.errorType).toBe('GENERAL_ERROR');
+  });
+
+  it('answers 504 when the provider does not answer within its deadline', async () => {
+    await sw.simulator.behave({ provider: 'betway', operation: 'provision', mode: 'timeout', delayMs: 3_000 });
+    const request = makeProvisionRequest({
+      product: { productId: 'betway-bet' },
+      amounts: { requestAmount: { amount: 5_000, currency: '710' } },
+    });
+    const { status, body } = await sw.post('/suv/v1/vouchers', request);
+    expect(status).toBe(504);
+    expect(body).toMatchObject({ id: request.id, errorType: 'GENERAL_ERROR' });
+  });
+});
