@@ -59,5 +59,6 @@ export function errorDetail(
   errorMessage: string,
   detail: Omit<ErrorDetail, 'errorType' | 'errorMessage'> = {},
 ): ErrorDetail {
-  return { ...detail, errorType: errorKinds[kind].errorType, errorMessage };
+  const present = Object.entries(detail).filter(([, value]) => value !== undefined);
+  return { ...Object.fromEntries(present), errorType: errorKinds[kind].errorType, errorMessage };
 }

@@ -16,7 +16,7 @@ let bundle: Promise<WorkflowBundle> | undefined;
 /** Bundles the workflows once per test file, quietly. */
 function workflowBundle(): Promise<WorkflowBundle> {
   if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
   }
   bundle ??= bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });

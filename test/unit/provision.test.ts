@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { providerProfiles } from '../../src/domain/providers';
+import { answerProvision, duplicateAnswer, type ProvisionInput, stateAfter } from '../../src/domain/provision';
+import { makeProvisionRequest } from '../helpers/fixtures';
+
+const input = (): ProvisionInput => ({
+  transactionId: 'provision-22222222-x',
+  switchReference: 'SW-1',
+  channelId: '22222222',
+  messaging: 'dual',
+  provider: 'ott',
+  deadlineMs: 1000,
+  switchInstitution: { id: '33333333', name: 'Voucher Switch' },
+  providerInstitution: providerProfiles.ott.institution,
+  request: makeProvisionRequest({ receiver: undefined }) as unknown as ProvisionInput['request'],
+  receivedAt: '2026-01-01T00:00:00.000Z',
+});
+
+const provisioned = { providerReference: 'P-1', voucher: { code: '1234567890123456' } };
+
+describe('answerProvision', () => {
+  it("appends the switch's and the provider's identifiers and names the provider as receiver", () => {
+    const answer = answerProvision(input(), { ok: true, value: provisioned });
+    expect(answer.status).toBe(201);
+    expect(answer.body.receiver).toEqual(providerProfiles.ott.institution);
+    expect(answer.body.settlementEntity).toEqual({ id: '33333333', name: 'Voucher Switch' });
+    expect((answer.body.thirdPartyIdentifiers as unknown[]).slice(2)).toEqual([
+      { institutionId: '33333333', transactionIdentifier: 'SW-1' },
+      { institutionId: providerProfiles.ott.institution.id, transactionIdentifier: 'P-1' },
+    ]);
+  });
+
+  it.each([
+    ['timeout', 504, 'GENERAL_ERROR'],
+    ['error', 500, 'GENERAL_ERROR'],
+    ['unavailable', 503, 'UPSTREAM_UNAVAILABLE'],
+  ] as const)('answers a provider %s with %i %s', (kind, status, errorType) => {
+    const given = input();
+    const answer = answerProvision(given, { ok: false, failure: { kind, message: 'x' } });
+    expect(answer).toMatchObject({ status, body: { errorType, id: given.request.id } });
+    expect(stateAfter({ ok: false, failure: { kind, message: 'x' } })).toBe('FAILED');
+  });
+
+  it("answers a decline with 404 and the provider's reason", () => {
+    const result = {
+      ok: false as const,
+      failure: { kind: 'declined' as const, code: 'INVALID_AMOUNT', message: 'too much' },
+    };
+    expect(answerProvision(input(), result)).toMatchObject({
+      status: 404,
+      body: { errorType: 'INVALID_AMOUNT', providerErrorCode: 'INVALID_AMOUNT', providerErrorMsg: 'too much' },
+    });
+    expect(stateAfter(result)).toBe('DECLINED');
+  });
+});
+
+describe('duplicateAnswer', () => {
+  it('carries the original voucher when there was one', () => {
+    const original = answerProvision(input(), { ok: true, value: provisioned });
+    expect(duplicateAnswer('id-1', original)).toEqual({
+      status: 400,
+      body: {
+        id: 'id-1',
+        errorType: 'DUPLICATE_RECORD',
+        errorMessage: expect.any(String),
+        detailMessage: { voucher: provisioned.voucher },
+      },
+    });
+  });
+
+  it('has no voucher to show when the original failed', () => {
+    const original = answerProvision(input(), { ok: false, failure: { kind: 'timeout', message: 'x' } });
+    expect(duplicateAnswer('id-1', original).body).not.toHaveProperty('detailMessage');
+  });
+});
