@@ -18,41 +18,33 @@ const channelSchema = z.object({
 });
 export type ChannelConfig = z.infer<typeof channelSchema>;
 
-/** `clientId:password[:single|dual[:defaultProvider]]`, comma-separated. */
-function parseChannelList(value: string): unknown[] {
+/** The colon-separated fields of each entry of a comma-separated list. */
+function listEntries(value: string): string[][] {
   return value
     .split(',')
     .map((entry) => entry.trim())
     .filter(Boolean)
-    .map((entry) => {
-      const [clientId, password, messaging, defaultProvider] = entry.split(':');
-      return { clientId, password, messaging: messaging || undefined, defaultProvider };
-    });
+    .map((entry) => entry.split(':'));
+}
+
+/** `clientId:password[:single|dual[:defaultProvider]]`, comma-separated. */
+function parseChannelList(value: string): unknown[] {
+  return listEntries(value).map(([clientId, password, messaging, defaultProvider]) => ({
+    clientId,
+    password,
+    messaging: messaging || undefined,
+    defaultProvider,
+  }));
 }
 
 /** `institutionId:providerId`, comma-separated. */
-function parseReceiverRoutes(value: string): Record<string, string> {
-  return Object.fromEntries(
-    value
-      .split(',')
-      .map((entry) => entry.trim())
-      .filter(Boolean)
-      .map((entry) => entry.split(':') as [string, string]),
-  );
+function parseReceiverRoutes(value: string): Record<string, string | undefined> {
+  return Object.fromEntries(listEntries(value).map(([institution, provider]) => [institution, provider]));
 }
 
 /** `providerId:milliseconds`, comma-separated; overrides the default deadline per provider. */
 function parseDeadlines(value: string): Record<string, number> {
-  return Object.fromEntries(
-    value
-      .split(',')
-      .map((entry) => entry.trim())
-      .filter(Boolean)
-      .map((entry) => {
-        const [provider, ms] = entry.split(':');
-        return [provider, Number(ms)];
-      }),
-  );
+  return Object.fromEntries(listEntries(value).map(([provider, ms]) => [provider, Number(ms)]));
 }
 
 const port = z.coerce.number().int().min(0).max(65535);

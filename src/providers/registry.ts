@@ -8,7 +8,7 @@ export interface ProviderRegistryOptions {
   fetch?: typeof fetch;
 }
 
-/** One adapter per provider; a provider without an adapter is a type error. */
+/** One adapter per provider id, all over the same provider protocol for now. */
 export function createProviderRegistry({ baseUrl, fetch: fetchFn }: ProviderRegistryOptions): ProviderRegistry {
   return Object.fromEntries(
     providerIds.map((id) => [id, new HttpVoucherProvider(providerProfiles[id], baseUrl, fetchFn)]),
