@@ -70,6 +70,8 @@ const envSchema = z.object({
   PRODUCT_CATALOGUE_TTL_MS: z.coerce.number().int().positive().default(300_000),
   SWITCH_INSTITUTION_ID: z.string().min(1).default('33333333'),
   SWITCH_INSTITUTION_NAME: z.string().min(1).max(40).default('Voucher Switch'),
+  CONFIRMATION_WINDOW_MS: z.coerce.number().int().positive().default(60_000),
+  CONFIRMATION_DEADLINE_MS: z.coerce.number().int().positive().default(900_000),
   CHANNEL_RESPONSE_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
@@ -123,6 +125,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       catalogueTtlMs: e.PRODUCT_CATALOGUE_TTL_MS,
     },
     switchInstitution: { id: e.SWITCH_INSTITUTION_ID, name: e.SWITCH_INSTITUTION_NAME },
+    settlement: {
+      /** Single messaging: how long a channel reversal may still arrive before the switch confirms. */
+      confirmationWindowMs: e.CONFIRMATION_WINDOW_MS,
+      /** Dual messaging: how long the switch waits for a confirmation before it reverses. */
+      confirmationDeadlineMs: e.CONFIRMATION_DEADLINE_MS,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }

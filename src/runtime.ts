@@ -80,6 +80,8 @@ export async function startApi(
     receiverRoutes: config.routing.receivers,
     switchInstitution: config.switchInstitution,
     deadlineMs: config.providers.deadlineMs,
+    settleAfterMs: (messaging) =>
+      messaging === 'single' ? config.settlement.confirmationWindowMs : config.settlement.confirmationDeadlineMs,
     health: {
       temporal: () => client.withDeadline(Date.now() + 2_000, () => connection.healthService.check({})).then(() => {}),
       reportingStore: () => reporting.ping(),

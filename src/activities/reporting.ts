@@ -1,7 +1,9 @@
 import type { ReportingDb } from '../db/client';
-import { upsertTransaction } from '../db/queries/transactions';
+import { type TraceRow, upsertTransaction } from '../db/queries/transactions';
+import type { Lifecycle } from '../domain/lifecycle';
 import { maskCode, maskVoucherCodes } from '../domain/masking';
-import { type ChannelAnswer, type ProvisionAttempt, type ProvisionInput, stateAfter } from '../domain/provision';
+import type { ProvisionAttempt, ProvisionInput } from '../domain/provision';
+import type { LegTrace } from '../providers/types';
 
 export interface ReportingActivityDeps {
   db: ReportingDb;
@@ -10,17 +12,37 @@ export interface ReportingActivityDeps {
 export interface ProvisionRecord {
   input: ProvisionInput;
   attempt: ProvisionAttempt;
-  answer: ChannelAnswer;
   answeredAt: string;
+  lifecycle: Lifecycle;
+}
+
+function providerLeg(operation: string, trace: LegTrace): TraceRow {
+  return {
+    leg: 'provider',
+    operation,
+    method: trace.method,
+    url: trace.url,
+    request: maskVoucherCodes(trace.request),
+    status: trace.status,
+    response: maskVoucherCodes(trace.response),
+    startedAt: trace.startedAt,
+    durationMs: trace.durationMs,
+  };
 }
 
 export function createReportingActivities({ db }: ReportingActivityDeps) {
   return {
-    /** Writes the provision and both legs' messages to the reporting copy, voucher codes masked. */
-    async recordProvision({ input, attempt, answer, answeredAt }: ProvisionRecord): Promise<void> {
+    /**
+     * Writes the provision, its state and both legs' messages to the reporting copy, voucher
+     * codes masked. Written again at each step of the life cycle; each write replaces the last.
+     */
+    async recordProvision({ input, attempt, answeredAt, lifecycle }: ProvisionRecord): Promise<void> {
       const { request } = input;
       const amount = request.amounts?.requestAmount;
-      const body = answer.body as { errorType?: string };
+      const answer = lifecycle.answer ?? { status: 0, body: {} };
+      const adviceLegs = lifecycle.advices.flatMap((advice) =>
+        advice.trace ? [providerLeg(advice.kind, advice.trace)] : [],
+      );
       await upsertTransaction(
         db,
         {
@@ -31,14 +53,14 @@ export function createReportingActivities({ db }: ReportingActivityDeps) {
           provider: input.provider,
           voucherProvider: input.voucherProvider,
           productId: request.product?.productId,
-          state: stateAfter(attempt),
+          state: lifecycle.phase,
           amount: amount?.amount,
           currency: amount?.currency,
           switchReference: input.switchReference,
           providerReference: attempt.ok ? attempt.value.providerReference : undefined,
           voucherCodeMasked: attempt.ok ? maskCode(attempt.value.voucher.code) : undefined,
           httpStatus: answer.status,
-          errorType: body.errorType,
+          errorType: (answer.body as { errorType?: string }).errorType,
           receivedAt: input.receivedAt,
           answeredAt,
         },
@@ -54,17 +76,8 @@ export function createReportingActivities({ db }: ReportingActivityDeps) {
             startedAt: input.receivedAt,
             durationMs: Math.max(0, Date.parse(answeredAt) - Date.parse(input.receivedAt)),
           },
-          {
-            leg: 'provider',
-            operation: 'provision',
-            method: attempt.trace.method,
-            url: attempt.trace.url,
-            request: maskVoucherCodes(attempt.trace.request),
-            status: attempt.trace.status,
-            response: maskVoucherCodes(attempt.trace.response),
-            startedAt: attempt.trace.startedAt,
-            durationMs: attempt.trace.durationMs,
-          },
+          providerLeg('provision', attempt.trace),
+          ...adviceLegs,
         ],
       );
     },

@@ -14,6 +14,8 @@ export interface AppDeps {
   receiverRoutes: Partial<Record<string, ProviderId>>;
   switchInstitution: Institution;
   deadlineMs(provider: ProviderId): number;
+  /** The single-messaging confirmation window, or the dual-messaging confirmation deadline. */
+  settleAfterMs(messaging: 'single' | 'dual'): number;
   /** Each check resolves when its dependency answers and rejects otherwise. */
   health: { temporal(): Promise<void>; reportingStore(): Promise<void> };
   logger: Logger;

@@ -1,6 +1,7 @@
 import type { ProvisionRequest } from '../api/schemas/provision';
 import type { LegTrace, ProviderFailure, ProvisionedVoucher, ProvisionOrder } from '../providers/types';
 import { type ErrorKind, errorDetail, errorKinds, providerDeclineStatus } from './errors';
+import type { Phase } from './lifecycle';
 import type { ProviderId } from './providers';
 
 export interface Institution {
@@ -19,6 +20,11 @@ export interface ProvisionInput {
   voucherProvider?: string;
   /** How long the provider may take before the switch gives up on it. */
   deadlineMs: number;
+  /**
+   * Single messaging: the window after which the switch confirms for the channel.
+   * Dual messaging: the deadline after which an unconfirmed provision is reversed.
+   */
+  settleAfterMs: number;
   switchInstitution: Institution;
   providerInstitution: Institution;
   request: ProvisionRequest;
@@ -47,9 +53,6 @@ export function lostAttempt(order: ProvisionOrder, startedAt: string, message: s
     trace: { method: 'POST', url: 'provider (no answer recorded)', request: order, startedAt, durationMs: 0 },
   };
 }
-
-/** The transaction's state as operators see it. */
-export type ProvisionState = 'PROVISIONING' | 'PROVISIONED' | 'DECLINED' | 'FAILED';
 
 export function workflowIdFor(channelId: string, messageId: string): string {
   return `provision-${channelId}-${messageId.toLowerCase()}`;
@@ -121,20 +124,11 @@ const providerFailureMessages: Record<keyof typeof failureKinds, string> = {
   unavailable: 'The provider is unavailable.',
 };
 
-export function stateAfter(result: ProvisionResult): ProvisionState {
-  if (result.ok) return 'PROVISIONED';
-  return result.failure.kind === 'declined' ? 'DECLINED' : 'FAILED';
-}
-
 /**
- * The answer to a second submission of the same message id (contract §1.5): DUPLICATE_RECORD,
- * carrying the original voucher when there is one.
+ * The phase after the provider's answer. A failure that leaves the outcome unknown counts as
+ * reversed: the switch reverses it at the provider by itself.
  */
-export function duplicateAnswer(messageId: string, original: ChannelAnswer): ChannelAnswer {
-  const voucher = original.status === 201 ? original.body.voucher : undefined;
-  const detail = errorDetail('duplicateRecord', 'A provision with this id was already received.', {
-    id: messageId,
-    detailMessage: voucher ? { voucher } : undefined,
-  });
-  return { status: errorKinds.duplicateRecord.status, body: { ...detail } };
+export function phaseAfter(result: ProvisionResult): Phase {
+  if (result.ok) return 'PROVISIONED';
+  return result.failure.kind === 'declined' ? 'DECLINED' : 'REVERSED';
 }

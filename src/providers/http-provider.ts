@@ -3,6 +3,7 @@ import type {
   CallOptions,
   CatalogueProduct,
   LegTrace,
+  ProviderAdvice,
   ProviderExchange,
   ProviderFailure,
   ProvisionedVoucher,
@@ -23,6 +24,14 @@ export class HttpVoucherProvider implements VoucherProvider {
 
   provision(order: ProvisionOrder, options: CallOptions): Promise<ProviderExchange<ProvisionedVoucher>> {
     return this.call<ProvisionedVoucher>('POST', '/vouchers', order, options);
+  }
+
+  confirm(advice: ProviderAdvice, options: CallOptions): Promise<ProviderExchange<unknown>> {
+    return this.call('POST', '/confirmations', advice, options);
+  }
+
+  reverse(advice: ProviderAdvice, options: CallOptions): Promise<ProviderExchange<unknown>> {
+    return this.call('POST', '/reversals', advice, options);
   }
 
   async products(options: CallOptions): Promise<ProviderExchange<CatalogueProduct[]>> {

@@ -5,6 +5,10 @@ export interface VoucherProvider {
   readonly profile: ProviderProfile;
   /** Provisions a voucher. `reference` is the switch's stable id: asking twice provisions once. */
   provision(order: ProvisionOrder, options: CallOptions): Promise<ProviderExchange<ProvisionedVoucher>>;
+  /** Confirms a provision. Every advice carries its own stable id: sending it twice settles once. */
+  confirm(advice: ProviderAdvice, options: CallOptions): Promise<ProviderExchange<unknown>>;
+  /** Reverses a provision. */
+  reverse(advice: ProviderAdvice, options: CallOptions): Promise<ProviderExchange<unknown>>;
   /** The provider's product catalogue. */
   products(options: CallOptions): Promise<ProviderExchange<CatalogueProduct[]>>;
 }
@@ -20,6 +24,15 @@ export interface ProvisionOrder {
   productId?: string;
   voucherProvider?: string;
   amount?: { amount: number; currency: string };
+}
+
+/** A confirmation or reversal as the provider receives it. */
+export interface ProviderAdvice {
+  id: string;
+  /** The switch's reference of the provision it settles (what the provider knows it by). */
+  requestId: string;
+  channelMessageId: string;
+  reason?: string;
 }
 
 export interface ProvisionedVoucher {

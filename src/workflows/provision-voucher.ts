@@ -1,17 +1,33 @@
-import { allHandlersFinished, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  setHandler,
+  uuid4,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import {
+  type AdviceDecision,
+  type AdviceKind,
+  type AdviceRecord,
+  answerRepeatedSubmission,
+  type ChannelAdvice,
+  decideConfirm,
+  decideReverse,
+  type Lifecycle,
+} from '../domain/lifecycle';
+import { providerProfiles } from '../domain/providers';
 import {
   answerProvision,
   type ChannelAnswer,
-  duplicateAnswer,
   lostAttempt,
   type ProvisionAttempt,
   type ProvisionInput,
-  type ProvisionState,
+  phaseAfter,
   provisionOrder,
-  stateAfter,
 } from '../domain/provision';
-import { provisionSnapshot, submitProvision } from './messages';
+import { confirmProvision, provisionSnapshot, rejectedWithAnswer, reverseProvision, submitProvision } from './messages';
 
 const { recordProvision } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -19,21 +35,105 @@ const { recordProvision } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
-/** One voucher provision: ask the provider once, answer the channel, record the transaction. */
-export async function provisionVoucher(input: ProvisionInput): Promise<ChannelAnswer> {
-  let state: ProvisionState = 'PROVISIONING';
-  let answer: ChannelAnswer | undefined;
-  let submissions = 0;
+/** Rejects an update whose answer is already known and changes nothing: it leaves no trace in history. */
+function rejectWith(decision: AdviceDecision) {
+  if (!decision.accept && !decision.remember) {
+    throw ApplicationFailure.create({ type: rejectedWithAnswer, nonRetryable: true, details: [decision.answer] });
+  }
+}
 
-  setHandler(provisionSnapshot, () => ({ state, provider: input.provider, answer }));
-  setHandler(submitProvision, async () => {
-    const first = submissions++ === 0;
-    await condition(() => answer !== undefined);
-    const original = answer as ChannelAnswer;
-    return first ? original : duplicateAnswer(input.request.id, original);
-  });
+/**
+ * One voucher provision and its life cycle: ask the provider once, answer the channel, then
+ * settle by the channel's confirmation or reversal (or the switch's own, on a timer or a
+ * failure), and deliver that advice to the provider by store-and-forward.
+ */
+export async function provisionVoucher(): Promise<Lifecycle> {
+  const state: Lifecycle = { phase: 'AWAITING_REQUEST', advices: [] };
+  let input: ProvisionInput | undefined;
+  const settled = () => state.phase !== 'PROVISIONING';
 
-  const { provisionAtProvider } = proxyActivities<Activities>({
+  setHandler(provisionSnapshot, () => ({ ...state, provider: input?.provider }));
+
+  setHandler(
+    submitProvision,
+    async (given, mode) => {
+      if (input === undefined && state.earlyReversalId === undefined) {
+        input = given;
+        state.phase = 'PROVISIONING';
+      }
+      await condition(() => state.answer !== undefined || input === undefined);
+      return input === given
+        ? (state.answer as ChannelAnswer)
+        : answerRepeatedSubmission(state, given.request.id, mode);
+    },
+    {
+      validator: (given, mode) => {
+        if (state.earlyReversalId !== undefined) {
+          const answer = answerRepeatedSubmission(state, given.request.id, mode);
+          throw ApplicationFailure.create({ type: rejectedWithAnswer, nonRetryable: true, details: [answer] });
+        }
+      },
+    },
+  );
+
+  function apply(kind: AdviceKind, advice: ChannelAdvice & { reversalReason?: string }, decision: AdviceDecision) {
+    if (decision.accept && decision.settle) settle(kind, advice.id, 'channel', advice.reversalReason);
+    if (!decision.accept && decision.remember) state.earlyReversalId = advice.id;
+    return decision.answer;
+  }
+
+  function settle(kind: AdviceKind, id: string, origin: AdviceRecord['origin'], reason?: string) {
+    state.advices.push({ kind, id, origin, reason, saf: 'pending' });
+    state.phase = kind === 'confirm' ? 'CONFIRMED' : 'REVERSED';
+  }
+
+  setHandler(
+    confirmProvision,
+    async (advice) => {
+      await condition(settled);
+      return apply('confirm', advice, decideConfirm(state, advice));
+    },
+    { validator: (advice) => settled() && rejectWith(decideConfirm(state, advice)) },
+  );
+  setHandler(
+    reverseProvision,
+    async (advice) => {
+      await condition(settled);
+      return apply('reverse', advice, decideReverse(state, advice));
+    },
+    { validator: (advice) => settled() && rejectWith(decideReverse(state, advice)) },
+  );
+
+  await condition(() => input !== undefined || state.earlyReversalId !== undefined);
+  if (input === undefined) {
+    // Only a reversal came: the finished workflow keeps it, and refuses the request if it comes late.
+    await condition(allHandlersFinished);
+    return state;
+  }
+
+  const attempt = await provisionAtProvider(input);
+  const answeredAt = new Date().toISOString();
+  state.answer = answerProvision(input, attempt);
+  state.phase = phaseAfter(attempt);
+  if (state.phase === 'REVERSED') settle('reverse', uuid4(), 'switch', attempt.ok ? undefined : attempt.failure.kind);
+  const record = () => recordProvision({ input: input as ProvisionInput, attempt, answeredAt, lifecycle: state });
+  await record();
+
+  if (state.phase === 'PROVISIONED' && !(await condition(() => state.phase !== 'PROVISIONED', input.settleAfterMs))) {
+    // Single messaging: the switch confirms for the channel. Dual: an unconfirmed provision is reversed.
+    settle(input.messaging === 'single' ? 'confirm' : 'reverse', uuid4(), 'switch', 'TIMEOUT');
+    await record();
+  }
+  if (state.advices.length > 0) {
+    await storeAndForward(input, state.advices);
+    await record();
+  }
+  await condition(allHandlersFinished);
+  return state;
+}
+
+async function provisionAtProvider(input: ProvisionInput): Promise<ProvisionAttempt> {
+  const activities = proxyActivities<Activities>({
     // The activity gives up at the provider's deadline itself; this bound only catches a lost worker.
     startToCloseTimeout: input.deadlineMs + 5_000,
     // A provision is never repeated blindly: an unknown outcome is settled by reversal instead.
@@ -41,16 +141,38 @@ export async function provisionVoucher(input: ProvisionInput): Promise<ChannelAn
   });
   const order = provisionOrder(input);
   const startedAt = new Date().toISOString();
-  let attempt: ProvisionAttempt;
   try {
-    attempt = await provisionAtProvider({ provider: input.provider, order, deadlineMs: input.deadlineMs });
+    return await activities.provisionAtProvider({ provider: input.provider, order, deadlineMs: input.deadlineMs });
   } catch (error) {
-    attempt = lostAttempt(order, startedAt, (error as Error).message);
+    return lostAttempt(order, startedAt, (error as Error).message);
   }
-  answer = answerProvision(input, attempt);
-  state = stateAfter(attempt);
+}
 
-  await recordProvision({ input, attempt, answer, answeredAt: new Date().toISOString() });
-  await condition(allHandlersFinished);
-  return answer;
+/** Delivers each advice until the provider settles it; providers without advices have them consumed. */
+async function storeAndForward(input: ProvisionInput, advices: AdviceRecord[]) {
+  const { deliverAdvice } = proxyActivities<Activities>({
+    startToCloseTimeout: input.deadlineMs + 5_000,
+    // No attempt limit and no time limit: the advice is repeated until the provider answers.
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+  });
+  for (const advice of advices.filter((a) => a.saf === 'pending')) {
+    if (!providerProfiles[input.provider].supportsAdvices) {
+      advice.saf = 'consumed';
+      continue;
+    }
+    const delivery = await deliverAdvice({
+      provider: input.provider,
+      kind: advice.kind,
+      advice: {
+        id: advice.id,
+        requestId: input.switchReference,
+        channelMessageId: input.request.id,
+        reason: advice.reason,
+      },
+      deadlineMs: input.deadlineMs,
+    });
+    advice.saf = delivery.saf;
+    advice.lastError = delivery.error;
+    advice.trace = delivery.trace;
+  }
 }

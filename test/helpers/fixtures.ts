@@ -12,6 +12,19 @@ export function makeProvisionRequest(overrides: Json = {}): Json {
   return { ...structuredClone(exampleProvision), id: randomUUID(), ...overrides };
 }
 
+const exampleAdvice = JSON.parse(readFileSync(new URL('TenderAdvice.json', examples), 'utf8'));
+const exampleReversal = JSON.parse(readFileSync(new URL('BasicReversal.json', examples), 'utf8'));
+
+/** A confirmation (the example TenderAdvice) of `requestId`, with a fresh id. */
+export function makeAdvice(requestId: string, overrides: Json = {}): Json {
+  return { ...structuredClone(exampleAdvice), id: randomUUID(), requestId, ...overrides };
+}
+
+/** A reversal (the example BasicReversal) of `requestId`, with a fresh id. */
+export function makeReversal(requestId: string, overrides: Json = {}): Json {
+  return { ...structuredClone(exampleReversal), id: randomUUID(), requestId, ...overrides };
+}
+
 export const demoChannel = { clientId: '22222222', password: 'password' };
 
 export function basicAuth(user: string, password: string): string {

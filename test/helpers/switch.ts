@@ -51,6 +51,7 @@ export async function startTestSwitch(env: Record<string, string> = {}) {
     url,
     config,
     client: api.client,
+    auth: basicAuth,
     reporting,
     /** POSTs a channel message as the demo channel (or the given credentials). */
     async post(path: string, body: Json | string, auth = basicAuth(demoChannel.clientId, demoChannel.password)) {

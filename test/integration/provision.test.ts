@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { findTransaction } from '../../src/db/queries/transactions';
 import { workflowIdFor } from '../../src/domain/provision';
-import { basicAuth, makeProvisionRequest } from '../helpers/fixtures';
+import { provisionSnapshot } from '../../src/workflows/messages';
+import { eventually } from '../helpers/eventually';
+import { basicAuth, makeAdvice, makeProvisionRequest } from '../helpers/fixtures';
 import { startTestSwitch, type TestSwitch } from '../helpers/switch';
 
 let sw: TestSwitch;
@@ -39,9 +41,9 @@ describe('POST /suv/v1/vouchers', () => {
     const { body } = await sw.post('/suv/v1/vouchers', request);
     const handle = sw.client.workflow.getHandle(workflowIdFor('22222222', request.id as string));
 
-    const result = await handle.result();
-    expect(result.status).toBe(201);
-    expect(result.body.voucher).toEqual(body.voucher);
+    const snapshot = await handle.query(provisionSnapshot);
+    expect(snapshot).toMatchObject({ phase: 'PROVISIONED', provider: 'flash', answer: { status: 201 } });
+    expect(snapshot.answer?.body.voucher).toEqual(body.voucher);
     expect((await handle.describe()).type).toBe('provisionVoucher');
   });
 
@@ -49,9 +51,8 @@ describe('POST /suv/v1/vouchers', () => {
     const request = makeProvisionRequest();
     const { body } = await sw.post('/suv/v1/vouchers', request);
     const workflowId = workflowIdFor('22222222', request.id as string);
-    await sw.client.workflow.getHandle(workflowId).result();
 
-    const row = await findTransaction(sw.reporting.db, workflowId);
+    const row = await eventually(() => findTransaction(sw.reporting.db, workflowId));
     const code = (body.voucher as Voucher).code;
     expect(row).toMatchObject({ state: 'PROVISIONED', provider: 'flash', httpStatus: 201, messageId: request.id });
     expect(row?.voucherCodeMasked).toBe(`************${code.slice(-4)}`);
@@ -62,9 +63,10 @@ describe('POST /suv/v1/vouchers', () => {
     expect(JSON.stringify(row)).not.toContain(code);
   });
 
-  it('answers a repeated id with DUPLICATE_RECORD and the original voucher, without a second provision', async () => {
+  it('answers a repeated id with DUPLICATE_RECORD and the original voucher, also after the transaction ended', async () => {
     const request = makeProvisionRequest();
     const first = await sw.post('/suv/v1/vouchers', request);
+    await sw.post('/suv/v1/vouchers/confirmations', makeAdvice(request.id as string));
     await sw.client.workflow.getHandle(workflowIdFor('22222222', request.id as string)).result();
 
     const again = await sw.post('/suv/v1/vouchers', request);
@@ -72,7 +74,10 @@ describe('POST /suv/v1/vouchers', () => {
     expect(again.status).toBe(400);
     expect(again.body).toMatchObject({ id: request.id, errorType: 'DUPLICATE_RECORD' });
     expect((again.body.detailMessage as { voucher: Voucher }).voucher).toEqual(first.body.voucher);
-    expect(await sw.simulator.ledger({ channelMessageId: request.id as string })).toHaveLength(1);
+    const provisions = (await sw.simulator.ledger({ channelMessageId: request.id as string })).filter(
+      (e) => e.operation === 'provision',
+    );
+    expect(provisions).toHaveLength(1);
   });
 
   it('provisions once when the same message arrives several times at once', async () => {

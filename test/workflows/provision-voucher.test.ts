@@ -3,96 +3,193 @@ import { WithStartWorkflowOperation } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createActivities } from '../../src/activities';
 import { openReportingStore, type ReportingStore } from '../../src/db/client';
 import { findTransaction } from '../../src/db/queries/transactions';
-import { providerProfiles } from '../../src/domain/providers';
+import { type ProviderId, providerProfiles } from '../../src/domain/providers';
 import { type ProvisionInput, workflowIdFor } from '../../src/domain/provision';
 import { listen, type RunningServer } from '../../src/http-server';
 import { createProviderRegistry } from '../../src/providers/registry';
 import { createSimulatorApp } from '../../src/providers/simulator/app';
 import { workflowsPath } from '../../src/runtime';
 import { ensure, temporalTestServer } from '../../src/temporal/binaries';
-import { provisionSnapshot, submitProvision } from '../../src/workflows/messages';
+import { confirmProvision, provisionSnapshot, reverseProvision, submitProvision } from '../../src/workflows/messages';
 import type { provisionVoucher } from '../../src/workflows/provision-voucher';
 import { makeProvisionRequest } from '../helpers/fixtures';
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundle;
 let simulator: RunningServer;
+let sim: ReturnType<typeof createSimulatorApp>;
 let reporting: ReportingStore;
 
 beforeAll(async () => {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: ensure(temporalTestServer) } },
-  });
   bundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
-  simulator = await listen(createSimulatorApp().app, 0);
+  sim = createSimulatorApp();
+  simulator = await listen(sim.app, 0);
   reporting = await openReportingStore({ pgliteDir: 'memory://' });
 });
 afterAll(async () => {
-  await env?.teardown();
   await simulator?.close();
   await reporting?.close();
 });
+beforeEach(() => sim.behaviours.clear());
 
-function provisionInput(): ProvisionInput {
+const fifteenMinutes = 15 * 60_000;
+
+function provisionInput(messaging: 'single' | 'dual', provider: ProviderId = 'flash'): ProvisionInput {
   const request = makeProvisionRequest() as unknown as ProvisionInput['request'];
   return {
     transactionId: workflowIdFor('22222222', request.id),
     switchReference: randomUUID(),
     channelId: '22222222',
-    messaging: 'dual',
-    provider: 'flash',
+    messaging,
+    provider,
     deadlineMs: 5_000,
+    settleAfterMs: messaging === 'single' ? 60_000 : fifteenMinutes,
     switchInstitution: { id: '33333333', name: 'Voucher Switch' },
-    providerInstitution: providerProfiles.flash.institution,
+    providerInstitution: providerProfiles[provider].institution,
     request,
     receivedAt: new Date().toISOString(),
   };
 }
 
-describe('provision workflow (time-skipping server)', () => {
-  it('answers the channel while the reporting store is down, and records the transaction once it is back', async () => {
-    const taskQueue = `wf-${randomUUID()}`;
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowBundle: bundle,
-      activities: createActivities({
-        providers: createProviderRegistry({ baseUrl: simulator.url }),
-        db: reporting.db,
-      }),
-    });
-    const input = provisionInput();
+/**
+ * Runs `body` with its own time-skipping server (its clock is global, and one test's waits must
+ * not bleed into the next) and a worker; `provision` starts a transaction there.
+ */
+async function withWorker(
+  body: (provision: (input: ProvisionInput) => ReturnType<typeof startProvision>) => Promise<void>,
+) {
+  env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: ensure(temporalTestServer) } },
+  });
+  const taskQueue = `wf-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: bundle,
+    activities: createActivities({ providers: createProviderRegistry({ baseUrl: simulator.url }), db: reporting.db }),
+  });
+  try {
+    await worker.runUntil(() => body((input) => startProvision(taskQueue, input)));
+  } finally {
+    await env.teardown();
+  }
+}
 
-    await worker.runUntil(async () => {
-      await reporting.db.execute(sql`alter table transactions rename to transactions_offline`);
-      const answer = await env.client.workflow.executeUpdateWithStart(submitProvision, {
-        startWorkflowOperation: new WithStartWorkflowOperation<typeof provisionVoucher>('provisionVoucher', {
-          workflowId: input.transactionId,
-          taskQueue,
-          args: [input],
-          workflowIdConflictPolicy: 'USE_EXISTING',
-        }),
-      });
+async function startProvision(taskQueue: string, input: ProvisionInput) {
+  const answer = await env.client.workflow.executeUpdateWithStart(submitProvision, {
+    args: [input, 'provision'],
+    startWorkflowOperation: new WithStartWorkflowOperation<typeof provisionVoucher>('provisionVoucher', {
+      workflowId: input.transactionId,
+      taskQueue,
+      args: [],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    }),
+  });
+  return { answer, handle: env.client.workflow.getHandle<typeof provisionVoucher>(input.transactionId) };
+}
+
+const adviceFor = (input: ProvisionInput) => ({ id: randomUUID(), requestId: input.request.id });
+const providerSaw = (input: ProvisionInput, operation: string) =>
+  sim.ledger.filter((e) => e.channelMessageId === input.request.id && e.operation === operation);
+
+describe('provision workflow timers (time-skipping server)', () => {
+  it('reverses an unconfirmed dual-messaging provision at the confirmation deadline', async () => {
+    await withWorker(async (provision) => {
+      const input = provisionInput('dual');
+      const { answer, handle } = await provision(input);
       expect(answer.status).toBe(201);
+
+      const final = await handle.result(); // skips the fifteen minutes
+      expect(final.phase).toBe('REVERSED');
+      expect(final.advices).toEqual([
+        expect.objectContaining({ kind: 'reverse', origin: 'switch', reason: 'TIMEOUT', saf: 'delivered' }),
+      ]);
+      expect(providerSaw(input, 'reverse')).toEqual([
+        expect.objectContaining({ requestId: input.switchReference, outcome: 'ok' }),
+      ]);
+    });
+  });
+
+  it('confirms a single-messaging provision for the channel when its window closes', async () => {
+    await withWorker(async (provision) => {
+      const input = provisionInput('single');
+      const { handle } = await provision(input);
+
+      const final = await handle.result();
+      expect(final.phase).toBe('CONFIRMED');
+      expect(providerSaw(input, 'confirm')).toHaveLength(1);
+      expect(providerSaw(input, 'reverse')).toHaveLength(0);
+    });
+  });
+
+  it('reverses instead when the single-messaging channel reverses inside the window', async () => {
+    await withWorker(async (provision) => {
+      const input = provisionInput('single');
+      const { handle } = await provision(input);
+      const reversal = await handle.executeUpdate(reverseProvision, { args: [adviceFor(input)] });
+      expect(reversal.status).toBe(202);
+
+      expect((await handle.result()).phase).toBe('REVERSED');
+      expect(providerSaw(input, 'confirm')).toHaveLength(0);
+      expect(providerSaw(input, 'reverse')).toHaveLength(1);
+    });
+  });
+
+  it('repeats a confirmation while the provider is down for hours, then delivers it exactly once', async () => {
+    await withWorker(async (provision) => {
+      const input = provisionInput('dual');
+      const { handle } = await provision(input);
+      sim.behaviours.add({ provider: 'flash', operation: 'confirm', mode: 'down' });
+      expect((await handle.executeUpdate(confirmProvision, { args: [adviceFor(input)] })).status).toBe(202);
+
+      await env.sleep('4 hours');
+      const attempts = providerSaw(input, 'confirm');
+      expect(attempts.length).toBeGreaterThan(40); // backoff capped at five minutes: roughly one every five
+      expect(attempts.every((e) => e.outcome === 'down')).toBe(true);
+      expect((await handle.query(provisionSnapshot)).advices[0]?.saf).toBe('pending');
+
+      sim.behaviours.clear();
+      const final = await handle.result();
+      expect(final.advices[0]?.saf).toBe('delivered');
+      expect(providerSaw(input, 'confirm').filter((e) => e.outcome === 'ok')).toHaveLength(1);
+    });
+  });
+
+  it("consumes Stellr's advices instead of sending them", async () => {
+    await withWorker(async (provision) => {
+      const input = provisionInput('dual', 'stellr');
+      const { handle } = await provision(input);
+      await handle.executeUpdate(confirmProvision, { args: [adviceFor(input)] });
+
+      const final = await handle.result();
+      expect(final.advices).toEqual([expect.objectContaining({ kind: 'confirm', saf: 'consumed' })]);
+      expect(providerSaw(input, 'confirm')).toHaveLength(0);
+    });
+  });
+
+  it('answers and settles while the reporting store is down, and records everything once it is back', async () => {
+    const input = provisionInput('dual');
+    await withWorker(async (provision) => {
+      await reporting.db.execute(sql`alter table transactions rename to transactions_offline`);
+      const { answer, handle } = await provision(input);
+      expect(answer.status).toBe(201);
+      expect((await handle.executeUpdate(confirmProvision, { args: [adviceFor(input)] })).status).toBe(202);
 
       // Hours of simulated outage: the write is retried, the workflow waits, nothing is lost.
       await env.sleep('3 hours');
-      const handle = env.client.workflow.getHandle(input.transactionId);
       const pending = (await handle.describe()).raw.pendingActivities ?? [];
       expect(pending[0]?.activityType?.name).toBe('recordProvision');
       expect(pending[0]?.attempt).toBeGreaterThan(100);
-      expect((await handle.query(provisionSnapshot)).state).toBe('PROVISIONED');
-      expect(await findTransaction(reporting.db, input.transactionId).catch(() => 'offline')).toBe('offline');
+      await expect(findTransaction(reporting.db, input.transactionId)).rejects.toThrow();
 
       await reporting.db.execute(sql`alter table transactions_offline rename to transactions`);
-      expect(await handle.result()).toEqual(answer);
+      expect((await handle.result()).phase).toBe('CONFIRMED');
     });
-
-    expect(await findTransaction(reporting.db, input.transactionId)).toMatchObject({ state: 'PROVISIONED' });
+    expect(await findTransaction(reporting.db, input.transactionId)).toMatchObject({ state: 'CONFIRMED' });
   });
 });

@@ -1,17 +1,43 @@
-import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import type { ChannelConfig } from '../../config';
-import { SwitchError } from '../../domain/errors';
+import { errorDetail as detail, SwitchError } from '../../domain/errors';
+import { retryNotSupported } from '../../domain/lifecycle';
 import { providerProfiles } from '../../domain/providers';
-import { workflowIdFor } from '../../domain/provision';
+import { type ChannelAnswer, type ProvisionInput, workflowIdFor } from '../../domain/provision';
 import { route } from '../../domain/routing';
 import { authorizeChannel } from '../auth';
 import type { AppDeps, AppEnv } from '../deps';
+import { basicReversal, tenderAdvice } from '../schemas/advice';
+import { messageId } from '../schemas/common';
 import { errorDetail } from '../schemas/error-detail';
 import { type ProvisionRequest, provisionRequest, provisionResponse } from '../schemas/provision';
 
-const errorResponse = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: errorDetail } },
+const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
+const errorResponse = (description: string) => ({ description, ...json(errorDetail) });
+const jsonBody = <T extends z.ZodType>(schema: T) => ({ body: { required: true, ...json(schema) } });
+
+const provisionResponses = {
+  201: {
+    description: 'The voucher, with the switch and provider identifiers appended',
+    headers: { Location: { schema: { type: 'string' as const } } },
+    ...json(provisionResponse),
+  },
+  400: errorResponse('FORMAT_ERROR, DUPLICATE_RECORD, VOUCHER_ALREADY_REVERSED, or credentials of another client'),
+  401: errorResponse('AUTHENTICATION_ERROR: no or bad credentials'),
+  404: errorResponse(
+    'The provider declined (its reason as errorType), no provider is routed, or FUNCTION_NOT_SUPPORTED',
+  ),
+  500: errorResponse('GENERAL_ERROR: the provider or the switch failed; the switch reverses'),
+  503: errorResponse('UPSTREAM_UNAVAILABLE: the provider could not be reached; the switch reverses'),
+  504: errorResponse('GENERAL_ERROR: the provider did not answer in time; the switch reverses'),
+};
+
+const adviceResponses = (schema: z.ZodType) => ({
+  202: { description: 'Accepted; delivered to the provider by store-and-forward', ...json(schema) },
+  400: errorResponse('FORMAT_ERROR, or the voucher is already confirmed or reversed'),
+  401: errorResponse('AUTHENTICATION_ERROR'),
+  404: errorResponse('UNABLE_TO_LOCATE_RECORD: no such request (a reversal is remembered)'),
 });
 
 const provisionVoucherRoute = createRoute({
@@ -20,26 +46,44 @@ const provisionVoucherRoute = createRoute({
   operationId: 'provisionVoucher',
   summary: 'Provision a voucher',
   security: [{ basicAuth: [] }],
-  request: { body: { required: true, content: { 'application/json': { schema: provisionRequest } } } },
-  responses: {
-    201: {
-      description: 'The voucher, with the switch and provider identifiers appended',
-      headers: { Location: { schema: { type: 'string' } } },
-      content: { 'application/json': { schema: provisionResponse } },
-    },
-    400: errorResponse('FORMAT_ERROR, DUPLICATE_RECORD, or credentials of another client'),
-    401: errorResponse('AUTHENTICATION_ERROR: no or bad credentials'),
-    404: errorResponse('The provider declined (its reason as errorType), or no provider is routed'),
-    500: errorResponse('GENERAL_ERROR: the provider or the switch failed'),
-    503: errorResponse('UPSTREAM_UNAVAILABLE: the provider could not be reached'),
-    504: errorResponse('GENERAL_ERROR: the provider did not answer in time'),
-  },
+  request: jsonBody(provisionRequest),
+  responses: provisionResponses,
+});
+
+const retryProvisionRoute = createRoute({
+  method: 'post',
+  path: '/suv/v1/vouchers/{provisionId}/retry',
+  operationId: 'retryProvisionVoucher',
+  summary: 'Retry a provision whose answer was lost: the original outcome, or a provision now',
+  security: [{ basicAuth: [] }],
+  request: { params: z.object({ provisionId: messageId }), ...jsonBody(provisionRequest) },
+  responses: provisionResponses,
+});
+
+const confirmVoucherRoute = createRoute({
+  method: 'post',
+  path: '/suv/v1/vouchers/confirmations',
+  operationId: 'confirmVoucher',
+  summary: 'Confirm a provision',
+  security: [{ basicAuth: [] }],
+  request: jsonBody(tenderAdvice),
+  responses: adviceResponses(tenderAdvice),
+});
+
+const reverseVoucherRoute = createRoute({
+  method: 'post',
+  path: '/suv/v1/vouchers/reversals',
+  operationId: 'reverseVoucher',
+  summary: 'Reverse a provision',
+  security: [{ basicAuth: [] }],
+  request: jsonBody(basicReversal),
+  responses: adviceResponses(basicReversal),
 });
 
 async function routeProvision(deps: AppDeps, request: ProvisionRequest, channel: ChannelConfig) {
   const productId = request.product?.productId;
   const product = productId === undefined ? undefined : await deps.catalogue.findProduct(productId);
-  return route(
+  const routed = route(
     { productId, receiverId: request.receiver?.id },
     {
       findProduct: () => product && { provider: product.provider, voucherProvider: product.voucherProvider },
@@ -47,35 +91,100 @@ async function routeProvision(deps: AppDeps, request: ProvisionRequest, channel:
       channelDefault: channel.defaultProvider,
     },
   );
+  if (!routed.ok) {
+    throw new SwitchError('routingFailed', `Unable to route the request: ${routed.reason}.`, { id: request.id });
+  }
+  return routed;
+}
+
+/** Authorises and routes a provision request, and fixes what its workflow needs. */
+async function provisionInput(c: Context<AppEnv>, request: ProvisionRequest): Promise<ProvisionInput> {
+  const deps = c.get('deps');
+  const channel = authorizeChannel(deps.channels, c.req.header('authorization'), {
+    id: request.id,
+    clientId: request.client.id,
+  });
+  const routed = await routeProvision(deps, request, channel);
+  return {
+    transactionId: workflowIdFor(channel.clientId, request.id),
+    switchReference: deps.newId(),
+    channelId: channel.clientId,
+    messaging: channel.messaging,
+    provider: routed.provider,
+    voucherProvider: routed.voucherProvider,
+    deadlineMs: deps.deadlineMs(routed.provider),
+    settleAfterMs: deps.settleAfterMs(channel.messaging),
+    switchInstitution: deps.switchInstitution,
+    providerInstitution: providerProfiles[routed.provider].institution,
+    request,
+    receivedAt: deps.clock().toISOString(),
+  };
+}
+
+function respond(c: Context<AppEnv>, answer: ChannelAnswer, requestId?: string) {
+  if (answer.status === 201 && requestId) c.header('Location', `/suv/v1/vouchers/${requestId}`);
+  // The workflow's answer is already in the contract's shape; it is relayed as it is.
+  return c.json(answer.body as never, answer.status as never);
+}
+
+/** The channel sending an advice, identified by its credentials alone. */
+function adviceChannel(c: Context<AppEnv>, advice: { id: string; requestId: string }): ChannelConfig {
+  const channel = c.get('deps').channels.authenticate(c.req.header('authorization'));
+  if (!channel) {
+    throw new SwitchError('unauthenticated', 'Missing or invalid credentials.', {
+      id: advice.id,
+      originalId: advice.requestId,
+    });
+  }
+  return channel;
 }
 
 export function registerVoucherRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(provisionVoucherRoute, async (c) => {
-    const deps = c.get('deps');
     const request = c.req.valid('json');
-    const channel = authorizeChannel(deps.channels, c.req.header('authorization'), {
-      id: request.id,
-      clientId: request.client.id,
-    });
-    const routed = await routeProvision(deps, request, channel);
-    if (!routed.ok) {
-      throw new SwitchError('routingFailed', `Unable to route the request: ${routed.reason}.`, { id: request.id });
+    const input = await provisionInput(c, request);
+    return respond(c, await c.get('deps').provisions.submit(input, 'provision'), request.id);
+  });
+
+  app.openapi(retryProvisionRoute, async (c) => {
+    const request = c.req.valid('json');
+    const { provisionId } = c.req.valid('param');
+    if (provisionId.toLowerCase() !== request.id.toLowerCase()) {
+      const entry = { field: 'provisionId', msg: 'provisionId must equal the request id', value: provisionId };
+      return c.json(
+        detail('formatError', 'The message is not valid.', {
+          id: request.id,
+          detailMessage: { formatErrors: [entry] },
+        }),
+        400,
+      );
     }
-    const answer = await deps.provisions.submit({
-      transactionId: workflowIdFor(channel.clientId, request.id),
-      switchReference: deps.newId(),
-      channelId: channel.clientId,
-      messaging: channel.messaging,
-      provider: routed.provider,
-      voucherProvider: routed.voucherProvider,
-      deadlineMs: deps.deadlineMs(routed.provider),
-      switchInstitution: deps.switchInstitution,
-      providerInstitution: providerProfiles[routed.provider].institution,
-      request,
-      receivedAt: deps.clock().toISOString(),
+    const input = await provisionInput(c, request);
+    const { provisions } = c.get('deps');
+    const profile = providerProfiles[input.provider];
+    // A provider without retries may only be answered from what the switch already knows.
+    const answer = profile.supportsRetries
+      ? await provisions.submit(input, 'retry')
+      : ((await provisions.retryExisting(input)) ?? retryNotSupported(request.id, profile));
+    return respond(c, answer, request.id);
+  });
+
+  app.openapi(confirmVoucherRoute, async (c) => {
+    const advice = c.req.valid('json');
+    const channel = adviceChannel(c, advice);
+    const workflowId = workflowIdFor(channel.clientId, advice.requestId);
+    const answer = await c.get('deps').provisions.confirm(workflowId, advice);
+    if (answer) return respond(c, answer);
+    throw new SwitchError('unknownRecord', 'No such provision request.', {
+      id: advice.id,
+      originalId: advice.requestId,
     });
-    if (answer.status === 201) c.header('Location', `/suv/v1/vouchers/${request.id}`);
-    // The workflow's answer is already in the contract's shape; it is relayed as it is.
-    return c.json(answer.body as never, answer.status as 201);
+  });
+
+  app.openapi(reverseVoucherRoute, async (c) => {
+    const advice = c.req.valid('json');
+    const channel = adviceChannel(c, advice);
+    const workflowId = workflowIdFor(channel.clientId, advice.requestId);
+    return respond(c, await c.get('deps').provisions.reverse(workflowId, advice));
   });
 }

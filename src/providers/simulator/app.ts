@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
 import { isProviderId, type ProviderId } from '../../domain/providers';
-import type { CatalogueProduct, ProvisionedVoucher, ProvisionOrder } from '../types';
+import type { CatalogueProduct, ProviderAdvice, ProvisionedVoucher, ProvisionOrder } from '../types';
 import {
   type Behaviour,
   BehaviourBook,
@@ -26,6 +26,8 @@ export interface LedgerEntry {
 
 type Env = { Bindings: HttpBindings };
 
+type SimulatedProvision = ProvisionedVoucher & { state: 'PROVISIONED' | 'CONFIRMED' | 'REVERSED' };
+
 /**
  * The provider simulator: answers as each of the ten providers, keeps their voucher ledgers,
  * and takes fault injections through `/sim/behaviours`.
@@ -33,7 +35,8 @@ type Env = { Bindings: HttpBindings };
 export function createSimulatorApp() {
   const behaviours = new BehaviourBook();
   const ledger: LedgerEntry[] = [];
-  const vouchers = new Map<string, ProvisionedVoucher>();
+  const vouchers = new Map<string, SimulatedProvision>();
+  const reversedUnseen = new Set<string>();
   const app = new Hono<Env>();
 
   app.post('/sim/behaviours', async (c) => {
@@ -112,18 +115,57 @@ export function createSimulatorApp() {
     const existing = vouchers.get(key);
     if (existing) {
       record('replayed');
-      return c.json(existing, 201);
+      const { state: _, ...provisioned } = existing;
+      return c.json(provisioned, 201);
     }
-    const refusal = checkOrder(simulatedCatalogue[provider], order);
+    const refusal = reversedUnseen.has(key)
+      ? { code: 'TRANSACTION_REVERSED', message: 'reversed before it arrived' }
+      : checkOrder(simulatedCatalogue[provider], order);
     if (refusal) {
       record('declined');
       return c.json(refusal, 400);
     }
     const provisioned = issueVoucher();
-    vouchers.set(key, provisioned);
+    vouchers.set(key, { ...provisioned, state: 'PROVISIONED' });
     record('ok');
     return c.json(provisioned, 201);
   });
+
+  /** Confirmations and reversals: settled once per provision; a repeat is answered the same way. */
+  for (const [path, operation] of [
+    ['confirmations', 'confirm'],
+    ['reversals', 'reverse'],
+  ] as const) {
+    app.post(`/providers/:provider/${path}`, async (c) => {
+      const provider = c.req.param('provider');
+      if (!isProviderId(provider)) return c.json({ code: 'UNKNOWN_PROVIDER', message: provider }, 404);
+      const advice = (await c.req.json()) as ProviderAdvice;
+      const { answer, record } = await fault(c, {
+        provider,
+        operation,
+        id: advice.id,
+        requestId: advice.requestId,
+        channelMessageId: advice.channelMessageId,
+      });
+      if (answer) return answer;
+      const provisioned = vouchers.get(`${provider}/${advice.requestId}`);
+      if (!provisioned) {
+        // Like a real provider, remember it: the provision may still arrive late.
+        if (operation === 'reverse') reversedUnseen.add(`${provider}/${advice.requestId}`);
+        record('declined');
+        return c.json({ code: 'UNKNOWN_TRANSACTION', message: `no provision ${advice.requestId}` }, 404);
+      }
+      const settled = operation === 'confirm' ? 'CONFIRMED' : 'REVERSED';
+      const replay = provisioned.state === settled;
+      if (provisioned.state !== 'PROVISIONED' && !replay) {
+        record('declined');
+        return c.json({ code: 'INVALID_STATE', message: `provision is ${provisioned.state}` }, 400);
+      }
+      provisioned.state = settled;
+      record(replay ? 'replayed' : 'ok');
+      return c.json({ id: advice.id, state: settled }, 200);
+    });
+  }
 
   return { app, ledger, behaviours };
 }
