@@ -40,6 +40,8 @@ export interface Lifecycle {
   answer?: ChannelAnswer;
   /** The reversal that arrived before its request. */
   earlyReversalId?: string;
+  /** The provision's message to the provider and its answer. */
+  provisionLeg?: LegTrace;
   advices: AdviceRecord[];
 }
 

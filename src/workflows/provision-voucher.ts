@@ -114,6 +114,7 @@ export async function provisionVoucher(): Promise<Lifecycle> {
   const attempt = await provisionAtProvider(input);
   const answeredAt = new Date().toISOString();
   state.answer = answerProvision(input, attempt);
+  state.provisionLeg = attempt.trace;
   state.phase = phaseAfter(attempt);
   if (state.phase === 'REVERSED') settle('reverse', uuid4(), 'switch', attempt.ok ? undefined : attempt.failure.kind);
   const record = () => recordProvision({ input: input as ProvisionInput, attempt, answeredAt, lifecycle: state });

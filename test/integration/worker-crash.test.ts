@@ -1,0 +1,93 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadConfig } from '../../src/config';
+import { openReportingStore, type ReportingStore } from '../../src/db/client';
+import { workflowIdFor } from '../../src/domain/provision';
+import { listen, type RunningServer } from '../../src/http-server';
+import { createLogger } from '../../src/log';
+import { createSimulatorApp } from '../../src/providers/simulator/app';
+import { type RunningApi, startApi } from '../../src/runtime';
+import { eventually } from '../helpers/eventually';
+import { basicAuth, demoChannel, makeProvisionRequest } from '../helpers/fixtures';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'switch-crash-'));
+const sim = createSimulatorApp();
+let simulator: RunningServer;
+let api: RunningApi;
+let reporting: ReportingStore;
+let env: Record<string, string>;
+const workers: ChildProcess[] = [];
+
+/** A worker in its own process, as in production, so that it can be killed outright. */
+function startWorkerProcess(): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+    env: { ...process.env, ...env, PGLITE_DIR: join(dataDir, `pglite-${workers.length}`) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  workers.push(child);
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout?.on('data', (chunk) => {
+      output += chunk;
+      if (output.includes('worker running')) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`worker exited with ${code}: ${output}`)));
+  });
+}
+
+beforeAll(async () => {
+  simulator = await listen(sim.app, 0);
+  env = {
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_TASK_QUEUE: `crash-${randomUUID()}`,
+    PROVIDER_SIM_URL: simulator.url,
+    // The lost activity is noticed at deadline + 5 s.
+    PROVIDER_DEADLINES: 'flash:2000',
+    LOG_LEVEL: 'info',
+  };
+  const config = loadConfig({ ...env, PORT: '0', PGLITE_DIR: 'memory://' });
+  reporting = await openReportingStore(config.database);
+  api = await startApi(config, env.TEMPORAL_ADDRESS as string, reporting, createLogger('silent', 'api'));
+});
+afterAll(async () => {
+  for (const worker of workers) worker.kill('SIGKILL');
+  await api?.stop();
+  await reporting?.close();
+  await simulator?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('a worker killed in the middle of a provision', () => {
+  it('leaves no transaction behind: a new worker finishes it, and the provider saw one provision', async () => {
+    await startWorkerProcess();
+    sim.behaviours.add({ provider: 'flash', operation: 'provision', mode: 'ok', count: 1, delayMs: 1_500 });
+    const request = makeProvisionRequest();
+    const answer = fetch(`${api.server.url}/suv/v1/vouchers`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: basicAuth(demoChannel.clientId, demoChannel.password),
+      },
+      body: JSON.stringify(request),
+    });
+
+    await new Promise((resolve) => setTimeout(resolve, 700)); // the provider call is under way
+    workers[0]?.kill('SIGKILL');
+    await startWorkerProcess();
+
+    // The outcome died with the worker: the channel is told it failed, and the switch reverses.
+    expect((await answer).status).toBe(504);
+    const handle = api.client.workflow.getHandle(workflowIdFor(demoChannel.clientId, request.id as string));
+    const final = await handle.result();
+    expect(final.phase).toBe('REVERSED');
+    const ledger = await eventually(async () => {
+      const entries = sim.ledger.filter((e) => e.channelMessageId === request.id);
+      return entries.some((e) => e.operation === 'reverse') ? entries : undefined;
+    });
+    expect(ledger.map((e) => e.operation).sort()).toEqual(['provision', 'reverse']);
+  }, 60_000);
+});
