@@ -1,3 +1,4 @@
+import type { UpdateDefinition } from '@temporalio/common';
 import {
   ApplicationFailure,
   allHandlersFinished,
@@ -35,11 +36,9 @@ const { recordProvision } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
-/** Rejects an update whose answer is already known and changes nothing: it leaves no trace in history. */
-function rejectWith(decision: AdviceDecision) {
-  if (!decision.accept && !decision.remember) {
-    throw ApplicationFailure.create({ type: rejectedWithAnswer, nonRetryable: true, details: [decision.answer] });
-  }
+/** Rejects an update with the channel's answer: a rejected update leaves no trace in history. */
+function reject(answer: ChannelAnswer): never {
+  throw ApplicationFailure.create({ type: rejectedWithAnswer, nonRetryable: true, details: [answer] });
 }
 
 /**
@@ -50,7 +49,8 @@ function rejectWith(decision: AdviceDecision) {
 export async function provisionVoucher(): Promise<Lifecycle> {
   const state: Lifecycle = { phase: 'AWAITING_REQUEST', advices: [] };
   let input: ProvisionInput | undefined;
-  const settled = () => state.phase !== 'PROVISIONING';
+  // Advices that arrive while the provider is being asked wait for its answer.
+  const notInFlight = () => state.phase !== 'PROVISIONING';
 
   setHandler(provisionSnapshot, () => ({ ...state, provider: input?.provider }));
 
@@ -68,41 +68,41 @@ export async function provisionVoucher(): Promise<Lifecycle> {
     },
     {
       validator: (given, mode) => {
-        if (state.earlyReversalId !== undefined) {
-          const answer = answerRepeatedSubmission(state, given.request.id, mode);
-          throw ApplicationFailure.create({ type: rejectedWithAnswer, nonRetryable: true, details: [answer] });
-        }
+        if (state.earlyReversalId !== undefined) reject(answerRepeatedSubmission(state, given.request.id, mode));
       },
     },
   );
-
-  function apply(kind: AdviceKind, advice: ChannelAdvice & { reversalReason?: string }, decision: AdviceDecision) {
-    if (decision.accept && decision.settle) settle(kind, advice.id, 'channel', advice.reversalReason);
-    if (!decision.accept && decision.remember) state.earlyReversalId = advice.id;
-    return decision.answer;
-  }
 
   function settle(kind: AdviceKind, id: string, origin: AdviceRecord['origin'], reason?: string) {
     state.advices.push({ kind, id, origin, reason, saf: 'pending' });
     state.phase = kind === 'confirm' ? 'CONFIRMED' : 'REVERSED';
   }
 
-  setHandler(
-    confirmProvision,
-    async (advice) => {
-      await condition(settled);
-      return apply('confirm', advice, decideConfirm(state, advice));
-    },
-    { validator: (advice) => settled() && rejectWith(decideConfirm(state, advice)) },
-  );
-  setHandler(
-    reverseProvision,
-    async (advice) => {
-      await condition(settled);
-      return apply('reverse', advice, decideReverse(state, advice));
-    },
-    { validator: (advice) => settled() && rejectWith(decideReverse(state, advice)) },
-  );
+  function handleAdvice<A extends ChannelAdvice & { reversalReason?: string }>(
+    update: UpdateDefinition<ChannelAnswer, [A]>,
+    kind: AdviceKind,
+    decide: (state: Lifecycle, advice: A) => AdviceDecision,
+  ) {
+    setHandler(
+      update,
+      async (advice) => {
+        await condition(notInFlight);
+        const decision = decide(state, advice);
+        if (decision.accept && decision.settle) settle(kind, advice.id, 'channel', advice.reversalReason);
+        if (!decision.accept && decision.remember) state.earlyReversalId = advice.id;
+        return decision.answer;
+      },
+      {
+        validator: (advice) => {
+          if (!notInFlight()) return;
+          const decision = decide(state, advice);
+          if (!decision.accept && !decision.remember) reject(decision.answer);
+        },
+      },
+    );
+  }
+  handleAdvice(confirmProvision, 'confirm', decideConfirm);
+  handleAdvice(reverseProvision, 'reverse', decideReverse);
 
   await condition(() => input !== undefined || state.earlyReversalId !== undefined);
   if (input === undefined) {
