@@ -132,3 +132,8 @@ export function phaseAfter(result: ProvisionResult): Phase {
   if (result.ok) return 'PROVISIONED';
   return result.failure.kind === 'declined' ? 'DECLINED' : 'REVERSED';
 }
+
+/** The reason the switch gives the provider when it reverses a provision whose outcome it does not know. */
+export function switchReversalReason(failure: ProviderFailure): 'TIMEOUT' | 'RESPONSE_NOT_FINAL' {
+  return failure.kind === 'timeout' ? 'TIMEOUT' : 'RESPONSE_NOT_FINAL';
+}

@@ -27,6 +27,7 @@ import {
   type ProvisionInput,
   phaseAfter,
   provisionOrder,
+  switchReversalReason,
 } from '../domain/provision';
 import { confirmProvision, provisionSnapshot, rejectedWithAnswer, reverseProvision, submitProvision } from './messages';
 
@@ -111,24 +112,37 @@ export async function provisionVoucher(): Promise<Lifecycle> {
     return state;
   }
 
-  const attempt = await provisionAtProvider(input);
+  const submitted: ProvisionInput = input;
+  const attempt = await provisionAtProvider(submitted);
   const answeredAt = new Date().toISOString();
-  state.answer = answerProvision(input, attempt);
+  state.answer = answerProvision(submitted, attempt);
   state.provisionLeg = attempt.trace;
   state.phase = phaseAfter(attempt);
-  if (state.phase === 'REVERSED') settle('reverse', uuid4(), 'switch', attempt.ok ? undefined : attempt.failure.kind);
-  const record = () => recordProvision({ input: input as ProvisionInput, attempt, answeredAt, lifecycle: state });
-  await record();
+  if (!attempt.ok && state.phase === 'REVERSED') {
+    settle('reverse', uuid4(), 'switch', switchReversalReason(attempt.failure));
+  }
 
-  if (state.phase === 'PROVISIONED' && !(await condition(() => state.phase !== 'PROVISIONED', input.settleAfterMs))) {
+  // Writes to the reporting copy run one after another, each with the state of its moment, and
+  // never hold up the transaction: a reporting outage delays neither timers nor deliveries.
+  let recording = Promise.resolve();
+  const record = () => {
+    recording = recording.then(() => recordProvision({ input: submitted, attempt, answeredAt, lifecycle: state }));
+  };
+  record();
+
+  if (
+    state.phase === 'PROVISIONED' &&
+    !(await condition(() => state.phase !== 'PROVISIONED', submitted.settleAfterMs))
+  ) {
     // Single messaging: the switch confirms for the channel. Dual: an unconfirmed provision is reversed.
-    settle(input.messaging === 'single' ? 'confirm' : 'reverse', uuid4(), 'switch', 'TIMEOUT');
-    await record();
+    settle(submitted.messaging === 'single' ? 'confirm' : 'reverse', uuid4(), 'switch', 'TIMEOUT');
   }
   if (state.advices.length > 0) {
-    await storeAndForward(input, state.advices);
-    await record();
+    record();
+    await storeAndForward(submitted, state.advices);
+    record();
   }
+  await recording;
   await condition(allHandlersFinished);
   return state;
 }
