@@ -21,7 +21,12 @@ export function createApp(deps: AppDeps) {
     // Every validation failure becomes the contract's FORMAT_ERROR (contract §1.3).
     defaultHook: async (result, c) => {
       if (result.success) return;
-      const body = result.target === 'json' ? await c.req.json().catch(() => undefined) : c.req.query();
+      const body =
+        result.target === 'json'
+          ? await c.req.json().catch(() => undefined)
+          : result.target === 'param'
+            ? c.req.param()
+            : c.req.query();
       const entries = formatErrors(result.error, body);
       return c.json(
         errorDetail('formatError', 'The message is not valid.', {

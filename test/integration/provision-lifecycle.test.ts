@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { workflowIdFor } from '../../src/domain/provision';
 import type { LedgerEntry } from '../../src/providers/simulator/app';
 import { eventually } from '../helpers/eventually';
 import { makeAdvice, makeProvisionRequest, makeReversal } from '../helpers/fixtures';
@@ -68,6 +69,24 @@ describe('POST /suv/v1/vouchers/confirmations', () => {
     const { id } = await provisioned();
     const { status } = await sw.post('/suv/v1/vouchers/confirmations', makeAdvice(id), sw.auth('55555555', 'secret'));
     expect(status).toBe(404);
+  });
+});
+
+describe('advices for a finished transaction', () => {
+  it('are answered from its final state by the same rules', async () => {
+    const { id } = await provisioned();
+    const confirmation = makeAdvice(id);
+    expect((await sw.post('/suv/v1/vouchers/confirmations', confirmation)).status).toBe(202);
+    await sw.client.workflow.getHandle(workflowIdFor('22222222', id)).result();
+
+    expect(await sw.post('/suv/v1/vouchers/confirmations', confirmation)).toMatchObject({ status: 202 });
+    const reversal = makeReversal(id);
+    expect(await sw.post('/suv/v1/vouchers/reversals', reversal)).toMatchObject({
+      status: 400,
+      body: { id: reversal.id, originalId: id, errorType: 'VOUCHER_ALREADY_CONFIRMED' },
+    });
+    const ledger = await sw.simulator.ledger({ channelMessageId: id });
+    expect(ledger.map((e) => e.operation)).toEqual(['provision', 'confirm']);
   });
 });
 
