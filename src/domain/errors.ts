@@ -66,3 +66,12 @@ export function errorDetail(
   const present = Object.entries(detail).filter(([, value]) => value !== undefined);
   return { ...Object.fromEntries(present), errorType: errorKinds[kind].errorType, errorMessage };
 }
+
+/** An error as the channel's answer: its status and ErrorDetail body. */
+export function errorAnswer(
+  kind: ErrorKind,
+  message: string,
+  detail: Omit<ErrorDetail, 'errorType' | 'errorMessage'> = {},
+): { status: number; body: Record<string, unknown> } {
+  return { status: errorKinds[kind].status, body: { ...errorDetail(kind, message, detail) } };
+}

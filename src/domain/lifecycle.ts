@@ -1,5 +1,5 @@
 import type { LegTrace } from '../providers/types';
-import { type ErrorKind, errorDetail, errorKinds } from './errors';
+import { type ErrorKind, errorAnswer } from './errors';
 import type { ProviderProfile } from './providers';
 import type { ChannelAnswer } from './provision';
 
@@ -51,10 +51,7 @@ export interface ChannelAdvice {
 }
 
 function failure(kind: ErrorKind, message: string, ids: { id: string; originalId?: string }, detail?: object) {
-  return {
-    status: errorKinds[kind].status,
-    body: { ...errorDetail(kind, message, { ...ids, detailMessage: detail && { ...detail } }) },
-  };
+  return errorAnswer(kind, message, { ...ids, detailMessage: detail && { ...detail } });
 }
 
 /** What to do with an advice: answer now (and change nothing), or accept it (202) and settle. */

@@ -1,6 +1,6 @@
 import type { ProvisionRequest } from '../api/schemas/provision';
 import type { LegTrace, ProviderFailure, ProvisionedVoucher, ProvisionOrder } from '../providers/types';
-import { type ErrorKind, errorDetail, errorKinds, providerDeclineStatus } from './errors';
+import { type ErrorKind, errorAnswer, providerDeclineStatus } from './errors';
 import type { Phase } from './lifecycle';
 import type { ProviderId } from './providers';
 
@@ -110,12 +110,10 @@ export function answerProvision(input: ProvisionInput, result: ProvisionResult):
       },
     };
   }
-  const kind = failureKinds[failure.kind];
-  const detail = errorDetail(kind, providerFailureMessages[failure.kind], {
+  return errorAnswer(failureKinds[failure.kind], providerFailureMessages[failure.kind], {
     id: request.id,
     detailMessage: { provider: input.provider, reason: failure.message },
   });
-  return { status: errorKinds[kind].status, body: { ...detail } };
 }
 
 const providerFailureMessages: Record<keyof typeof failureKinds, string> = {

@@ -80,7 +80,7 @@ async function waitUntilServing(address: string, timeoutMs = 60_000): Promise<vo
 }
 
 /** SIGTERM, then SIGKILL if the process has not gone within five seconds. */
-export function stopChild(child: ChildProcess): Promise<void> {
+function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);

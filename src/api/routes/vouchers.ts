@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { ChannelConfig } from '../../config';
-import { errorDetail as detail, SwitchError } from '../../domain/errors';
+import { errorAnswer, SwitchError } from '../../domain/errors';
 import { retryNotSupported } from '../../domain/lifecycle';
 import { providerProfiles } from '../../domain/providers';
 import { type ChannelAnswer, type ProvisionInput, workflowIdFor } from '../../domain/provision';
@@ -151,12 +151,12 @@ export function registerVoucherRoutes(app: OpenAPIHono<AppEnv>) {
     const { provisionId } = c.req.valid('param');
     if (provisionId.toLowerCase() !== request.id.toLowerCase()) {
       const entry = { field: 'provisionId', msg: 'provisionId must equal the request id', value: provisionId };
-      return c.json(
-        detail('formatError', 'The message is not valid.', {
+      return respond(
+        c,
+        errorAnswer('formatError', 'The message is not valid.', {
           id: request.id,
           detailMessage: { formatErrors: [entry] },
         }),
-        400,
       );
     }
     const input = await provisionInput(c, request);

@@ -104,7 +104,7 @@ export const voucher = z
   .openapi('Voucher');
 
 /** Free-form parts of a transaction whose inner shape the switch passes through untouched. */
-const passThrough = z.record(z.string(), z.unknown());
+export const passThrough = z.record(z.string(), z.unknown());
 
 /** Fields every transaction message carries (contract §1.2, Transaction). */
 export const transactionFields = {
@@ -123,5 +123,3 @@ export const transactionFields = {
   stan: z.string().optional(),
   rrn: z.string().optional(),
 };
-
-export { passThrough };
