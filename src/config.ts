@@ -73,6 +73,7 @@ const envSchema = z.object({
   CONFIRMATION_WINDOW_MS: z.coerce.number().int().positive().default(60_000),
   CONFIRMATION_DEADLINE_MS: z.coerce.number().int().positive().default(900_000),
   CHANNEL_RESPONSE_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  VOUCHER_HASH_KEY: z.string().min(16).default('development-only-voucher-hash-key'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 
@@ -131,6 +132,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       /** Dual messaging: how long the switch waits for a confirmation before it reverses. */
       confirmationDeadlineMs: e.CONFIRMATION_DEADLINE_MS,
     },
+    /** The secret of the keyed hash that identifies a voucher without its code. */
+    vouchers: { hashKey: e.VOUCHER_HASH_KEY },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -11,7 +11,16 @@ export function createLogger(level: string, component: string): Logger {
     level,
     base: { component },
     redact: {
-      paths: ['*.voucher.code', 'voucher.code', '*.password', 'password', '*.authorization', 'authorization'],
+      paths: [
+        '*.voucher.code',
+        'voucher.code',
+        '*.voucherCode',
+        'voucherCode',
+        '*.password',
+        'password',
+        '*.authorization',
+        'authorization',
+      ],
       censor: '[redacted]',
     },
   });

@@ -5,13 +5,17 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities } from './activities';
 import { createApp } from './api/app';
 import { channelDirectory } from './api/auth';
-import { temporalProvisions } from './api/provisions';
+import { temporalTransactions, temporalVouchers } from './api/transactions';
 import type { Config } from './config';
 import type { ReportingStore } from './db/client';
+import { findVoucherKeyBySerial } from './db/queries/transactions';
+import { type ProviderId, providerIds } from './domain/providers';
 import { listen, type RunningServer } from './http-server';
 import type { Logger } from './log';
 import { ProductCatalogue } from './providers/catalogue';
 import { createProviderRegistry } from './providers/registry';
+import { voucherKeyer } from './voucher-key';
+import { submitProvision, submitUse } from './workflows/messages';
 
 /** How the switch's processes are put together; the entry points only call these. */
 
@@ -35,7 +39,7 @@ export async function startWorker(
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    activities: createActivities({ providers, db: reporting.db }),
+    activities: createActivities({ providers, db: reporting.db, voucherKey: voucherKeyer(config.vouchers.hashKey) }),
     ...workflowSource,
   });
   const running = worker.run();
@@ -65,13 +69,19 @@ export async function startApi(
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const providers = createProviderRegistry({ baseUrl: config.providers.simulatorUrl });
+  const gateway = {
+    client,
+    taskQueue: config.temporal.taskQueue,
+    responseTimeoutMs: config.api.channelResponseTimeoutMs,
+  };
   const app = createApp({
     channels: channelDirectory(config.channels),
-    provisions: temporalProvisions({
-      client,
-      taskQueue: config.temporal.taskQueue,
-      responseTimeoutMs: config.api.channelResponseTimeoutMs,
-    }),
+    provisions: temporalTransactions('provision', submitProvision, gateway),
+    redemptions: temporalTransactions('redemption', submitUse, gateway),
+    refunds: temporalTransactions('refund', submitUse, gateway),
+    vouchers: temporalVouchers(client),
+    voucherKey: voucherKeyer(config.vouchers.hashKey),
+    voucherKeyBySerial: (channelId, serialNumber) => findVoucherKeyBySerial(reporting.db, channelId, serialNumber),
     catalogue: new ProductCatalogue({
       providers,
       ttlMs: config.providers.catalogueTtlMs,
@@ -80,6 +90,10 @@ export async function startApi(
     receiverRoutes: config.routing.receivers,
     switchInstitution: config.switchInstitution,
     deadlineMs: config.providers.deadlineMs,
+    deadlinesMs: Object.fromEntries(providerIds.map((id) => [id, config.providers.deadlineMs(id)])) as Record<
+      ProviderId,
+      number
+    >,
     settleAfterMs: (messaging) =>
       messaging === 'single' ? config.settlement.confirmationWindowMs : config.settlement.confirmationDeadlineMs,
     health: {

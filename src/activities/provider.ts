@@ -1,11 +1,21 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { AdviceKind } from '../domain/lifecycle';
 import type { ProviderId } from '../domain/providers';
-import type { ProvisionAttempt } from '../domain/provision';
-import type { LegTrace, ProviderAdvice, ProviderRegistry, ProvisionOrder } from '../providers/types';
+import type { ProviderAttempt, ProvisionAttempt } from '../domain/provision';
+import type { VoucherUse } from '../domain/voucher';
+import type {
+  AdviceOperation,
+  LegTrace,
+  ProviderAdvice,
+  ProviderRegistry,
+  ProvisionOrder,
+  VoucherUseOrder,
+  VoucherUseReceipt,
+} from '../providers/types';
+import type { VoucherKeyer } from '../voucher-key';
 
 export interface ProviderActivityDeps {
   providers: ProviderRegistry;
+  voucherKey: VoucherKeyer;
 }
 
 export interface ProvisionAtProviderInput {
@@ -14,9 +24,16 @@ export interface ProvisionAtProviderInput {
   deadlineMs: number;
 }
 
+export interface UseAtProviderInput {
+  provider: ProviderId;
+  use: VoucherUse;
+  order: VoucherUseOrder;
+  deadlineMs: number;
+}
+
 export interface DeliverAdviceInput {
   provider: ProviderId;
-  kind: AdviceKind;
+  operation: AdviceOperation;
   advice: ProviderAdvice;
   deadlineMs: number;
 }
@@ -27,24 +44,35 @@ export interface AdviceDelivery {
   error?: string;
 }
 
-export function createProviderActivities({ providers }: ProviderActivityDeps) {
+const isReversal = (operation: AdviceOperation) => operation.startsWith('reverse');
+
+export function createProviderActivities({ providers, voucherKey }: ProviderActivityDeps) {
   return {
     /** Asks the provider for a voucher; every way the call can end comes back as data. */
     async provisionAtProvider({ provider, order, deadlineMs }: ProvisionAtProviderInput): Promise<ProvisionAttempt> {
-      return providers[provider].provision(order, { deadlineMs });
+      const exchange = await providers[provider].provision(order, { deadlineMs });
+      return exchange.ok ? { ...exchange, voucherKey: voucherKey(exchange.value.voucher.code) } : exchange;
+    },
+
+    /** Asks the provider to redeem or refund a voucher; every way the call can end comes back as data. */
+    async useAtProvider({
+      provider,
+      use,
+      order,
+      deadlineMs,
+    }: UseAtProviderInput): Promise<ProviderAttempt<VoucherUseReceipt>> {
+      const adapter = providers[provider];
+      return use === 'redemption' ? adapter.redeem(order, { deadlineMs }) : adapter.refund(order, { deadlineMs });
     },
 
     /**
      * Store-and-forward delivery of one advice (contract §1.6). Settled: any 2xx, and for a
-     * reversal also 404 (the provider never had the provision). A definite refusal is returned to
+     * reversal also 404 (the provider never had the request). A definite refusal is returned to
      * be recorded; anything else throws, and Temporal repeats the call with backoff, without end.
      */
-    async deliverAdvice({ provider, kind, advice, deadlineMs }: DeliverAdviceInput): Promise<AdviceDelivery> {
-      const adapter = providers[provider];
-      const exchange = await (kind === 'confirm' ? adapter.confirm : adapter.reverse).call(adapter, advice, {
-        deadlineMs,
-      });
-      if (exchange.ok || (kind === 'reverse' && exchange.trace.status === 404)) {
+    async deliverAdvice({ provider, operation, advice, deadlineMs }: DeliverAdviceInput): Promise<AdviceDelivery> {
+      const exchange = await providers[provider].advise(operation, advice, { deadlineMs });
+      if (exchange.ok || (isReversal(operation) && exchange.trace.status === 404)) {
         return { saf: 'delivered', trace: exchange.trace };
       }
       if (exchange.failure.kind === 'declined') {
@@ -54,7 +82,10 @@ export function createProviderActivities({ providers }: ProviderActivityDeps) {
           error: `${exchange.failure.code}: ${exchange.failure.message}`,
         };
       }
-      throw ApplicationFailure.retryable(`${kind} not delivered: ${exchange.failure.message}`, 'AdviceNotDelivered');
+      throw ApplicationFailure.retryable(
+        `${operation} not delivered: ${exchange.failure.message}`,
+        'AdviceNotDelivered',
+      );
     },
   };
 }

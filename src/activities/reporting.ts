@@ -1,19 +1,11 @@
 import type { ReportingDb } from '../db/client';
 import { type TraceRow, upsertTransaction } from '../db/queries/transactions';
-import type { Lifecycle } from '../domain/lifecycle';
 import { maskCode, maskVoucherCodes } from '../domain/masking';
-import type { ProvisionAttempt, ProvisionInput } from '../domain/provision';
+import type { TransactionReport } from '../domain/report';
 import type { LegTrace } from '../providers/types';
 
 export interface ReportingActivityDeps {
   db: ReportingDb;
-}
-
-export interface ProvisionRecord {
-  input: ProvisionInput;
-  attempt: ProvisionAttempt;
-  answeredAt: string;
-  lifecycle: Lifecycle;
 }
 
 function providerLeg(operation: string, trace: LegTrace): TraceRow {
@@ -33,12 +25,11 @@ function providerLeg(operation: string, trace: LegTrace): TraceRow {
 export function createReportingActivities({ db }: ReportingActivityDeps) {
   return {
     /**
-     * Writes the provision, its state and both legs' messages to the reporting copy, voucher
+     * Writes the transaction, its state and both legs' messages to the reporting copy, voucher
      * codes masked. Written again at each step of the life cycle; each write replaces the last.
      */
-    async recordProvision({ input, attempt, answeredAt, lifecycle }: ProvisionRecord): Promise<void> {
-      const { request } = input;
-      const amount = request.amounts?.requestAmount;
+    async recordTransaction(report: TransactionReport): Promise<void> {
+      const { request, lifecycle, answeredAt } = report;
       const answer = lifecycle.answer ?? { status: 0, body: {} };
       const adviceLegs = lifecycle.advices.flatMap((advice) =>
         advice.trace ? [providerLeg(advice.kind, advice.trace)] : [],
@@ -46,37 +37,39 @@ export function createReportingActivities({ db }: ReportingActivityDeps) {
       await upsertTransaction(
         db,
         {
-          id: input.transactionId,
-          type: 'provision',
-          channelId: input.channelId,
+          id: report.transactionId,
+          type: report.type,
+          channelId: report.channelId,
           messageId: request.id,
-          provider: input.provider,
-          voucherProvider: input.voucherProvider,
-          productId: request.product?.productId,
+          provider: report.provider,
+          voucherProvider: report.voucherProvider,
+          productId: report.productId,
           state: lifecycle.phase,
-          amount: amount?.amount,
-          currency: amount?.currency,
-          switchReference: input.switchReference,
-          providerReference: attempt.ok ? attempt.value.providerReference : undefined,
-          voucherCodeMasked: attempt.ok ? maskCode(attempt.value.voucher.code) : undefined,
+          amount: report.amount?.amount,
+          currency: report.amount?.currency,
+          switchReference: report.switchReference,
+          providerReference: report.providerReference,
+          voucherCodeMasked: report.voucherCode === undefined ? undefined : maskCode(report.voucherCode),
+          voucherKey: report.voucherKey,
+          voucherSerialNumber: report.voucherSerialNumber,
           httpStatus: answer.status,
           errorType: (answer.body as { errorType?: string }).errorType,
-          receivedAt: input.receivedAt,
+          receivedAt: report.receivedAt,
           answeredAt,
         },
         [
           {
             leg: 'channel',
-            operation: 'provision',
+            operation: report.type,
             method: 'POST',
-            url: '/suv/v1/vouchers',
+            url: report.channelPath,
             request: maskVoucherCodes(request),
             status: answer.status,
             response: maskVoucherCodes(answer.body),
-            startedAt: input.receivedAt,
-            durationMs: Math.max(0, Date.parse(answeredAt) - Date.parse(input.receivedAt)),
+            startedAt: report.receivedAt,
+            durationMs: answeredAt ? Math.max(0, Date.parse(answeredAt) - Date.parse(report.receivedAt)) : undefined,
           },
-          providerLeg('provision', attempt.trace),
+          ...(report.providerLeg ? [providerLeg(report.type, report.providerLeg)] : []),
           ...adviceLegs,
         ],
       );

@@ -6,6 +6,8 @@ import type { AppDeps, AppEnv } from './deps';
 import { formatErrors } from './format-errors';
 import { registerHealthRoutes } from './routes/health';
 import { registerProductRoutes } from './routes/products';
+import { registerVoucherLookupRoutes } from './routes/voucher-lookup';
+import { registerVoucherUseRoutes } from './routes/voucher-uses';
 import { registerVoucherRoutes } from './routes/vouchers';
 
 const maxBodyBytes = 64 * 1024;
@@ -56,6 +58,8 @@ export function createApp(deps: AppDeps) {
   );
 
   registerVoucherRoutes(app);
+  registerVoucherLookupRoutes(app);
+  registerVoucherUseRoutes(app);
   registerProductRoutes(app);
   registerHealthRoutes(app);
 

@@ -12,6 +12,17 @@ export const errorKinds = {
   voucherAlreadyReversed: { status: 400, errorType: 'VOUCHER_ALREADY_REVERSED' },
   voucherAlreadyConfirmed: { status: 400, errorType: 'VOUCHER_ALREADY_CONFIRMED' },
   functionNotSupported: { status: 404, errorType: 'FUNCTION_NOT_SUPPORTED' },
+  redemptionNotSupported: { status: 400, errorType: 'FUNCTION_NOT_SUPPORTED' },
+  voucherNotRedeemable: { status: 400, errorType: 'VOUCHER_NOT_REDEEMABLE' },
+  voucherAlreadyRedeemed: { status: 400, errorType: 'VOUCHER_ALREADY_REDEEMED' },
+  voucherNotRedeemed: { status: 400, errorType: 'VOUCHER_NOT_REDEEMED' },
+  redemptionAlreadyReversed: { status: 400, errorType: 'REDEMPTION_ALREADY_REVERSED' },
+  redemptionAlreadyConfirmed: { status: 400, errorType: 'REDEMPTION_ALREADY_CONFIRMED' },
+  redemptionNotConfirmed: { status: 400, errorType: 'REDEMPTION_NOT_CONFIRMED' },
+  voucherAlreadyRefunded: { status: 400, errorType: 'VOUCHER_ALREADY_REFUNDED' },
+  voucherNotRefunded: { status: 400, errorType: 'VOUCHER_NOT_REFUNDED' },
+  refundAlreadyReversed: { status: 400, errorType: 'REFUND_ALREADY_REVERSED' },
+  refundAlreadyConfirmed: { status: 400, errorType: 'REFUND_ALREADY_CONFIRMED' },
   providerTimeout: { status: 504, errorType: 'GENERAL_ERROR' },
   providerError: { status: 500, errorType: 'GENERAL_ERROR' },
   providerUnavailable: { status: 503, errorType: 'UPSTREAM_UNAVAILABLE' },
@@ -24,8 +35,14 @@ export const errorKinds = {
 
 export type ErrorKind = keyof typeof errorKinds;
 
-/** A provider's hard decline is answered with 404 and the provider's own reason as `errorType`. */
-export const providerDeclineStatus = 404;
+/**
+ * A provider's hard decline carries the provider's own reason as `errorType`. A reason the
+ * contract names (VOUCHER_ALREADY_REDEEMED, …) keeps the contract's status; any other is 404.
+ */
+export function providerDeclineStatus(reason: string): number {
+  const known = Object.values(errorKinds).find((kind) => kind.errorType === reason && kind.status === 400);
+  return known ? known.status : 404;
+}
 
 /** The ErrorDetail body every error carries (contract §1.2); absent fields are omitted. */
 export interface ErrorDetail {

@@ -1,25 +1,37 @@
-import type { LegTrace } from '../providers/types';
+import type { AdviceOperation, LegTrace } from '../providers/types';
 import { type ErrorKind, errorAnswer } from './errors';
-import type { ProviderProfile } from './providers';
+import type { ProviderId, ProviderProfile } from './providers';
 import type { ChannelAnswer } from './provision';
 
 /**
- * The provision life cycle (contract §1.5–§1.6) as plain data and decisions. The workflow keeps a
- * `Lifecycle`; its update validators and handlers, and the API for finished workflows, all decide
- * with the functions below, so one rule never has two implementations.
+ * The life cycle of a channel transaction (contract §1.5–§1.6) as plain data and decisions. A
+ * provision, a redemption and a refund share it: a request, the provider's answer, then one
+ * confirmation or reversal. Their workflows keep a `Lifecycle`; update validators and handlers,
+ * and the API for finished workflows, all decide with the functions below, so one rule never
+ * has two implementations.
  */
+
+export type TransactionType = 'provision' | 'redemption' | 'refund';
 
 export type Phase =
   /** Only a reversal has arrived: the request was never seen. */
   | 'AWAITING_REQUEST'
-  | 'PROVISIONING'
-  /** Provisioned, waiting for the channel's confirmation or reversal (or the switch's timer). */
-  | 'PROVISIONED'
+  /** The request is being processed: the voucher claimed, the provider asked. */
+  | 'IN_FLIGHT'
+  /** The provider approved; waiting for the channel's confirmation or reversal (or the switch's timer). */
+  | 'APPROVED'
   | 'DECLINED'
   | 'CONFIRMED'
   | 'REVERSED';
 
 export type AdviceKind = 'confirm' | 'reverse';
+
+/** The provider operation that carries each transaction's confirmation or reversal. */
+export const adviceOperations: Record<TransactionType, Record<AdviceKind, AdviceOperation>> = {
+  provision: { confirm: 'confirm', reverse: 'reverse' },
+  redemption: { confirm: 'confirmRedeem', reverse: 'reverseRedeem' },
+  refund: { confirm: 'confirmRefund', reverse: 'reverseRefund' },
+};
 export type SafState = 'pending' | 'delivered' | 'consumed' | 'refused';
 
 export interface AdviceRecord {
@@ -36,12 +48,15 @@ export interface AdviceRecord {
 
 export interface Lifecycle {
   phase: Phase;
+  /** The provider the transaction went to, once known. */
+  provider?: ProviderId;
   /** The answer the request got; every later look at the request gets it again. */
   answer?: ChannelAnswer;
+  answeredAt?: string;
   /** The reversal that arrived before its request. */
   earlyReversalId?: string;
-  /** The provision's message to the provider and its answer. */
-  provisionLeg?: LegTrace;
+  /** The request's message to the provider and its answer. */
+  providerLeg?: LegTrace;
   advices: AdviceRecord[];
 }
 
@@ -61,66 +76,114 @@ export type AdviceDecision =
 
 const echo = (advice: object): ChannelAnswer => ({ status: 202, body: { ...advice } });
 
-/** confirmVoucher, once the provision is no longer in flight. */
-export function decideConfirm(state: Lifecycle, advice: ChannelAdvice & object): AdviceDecision {
+/** An advice settles the transaction, repeats an accepted one, or is refused with an error. */
+type AdviceOutcome = 'settle' | 'repeat' | ErrorKind;
+
+/**
+ * Contract §1.5, advice rows, by the transaction's phase once it is no longer in flight. A phase
+ * not listed (the request never seen) is UNABLE_TO_LOCATE_RECORD. A provision's confirmation may
+ * be repeated; a redemption's or refund's may not.
+ */
+const confirmOutcomes: Record<TransactionType, Partial<Record<Phase, AdviceOutcome>>> = {
+  provision: { APPROVED: 'settle', CONFIRMED: 'repeat', REVERSED: 'voucherAlreadyReversed' },
+  redemption: {
+    APPROVED: 'settle',
+    CONFIRMED: 'voucherNotRedeemed',
+    REVERSED: 'voucherNotRedeemed',
+    DECLINED: 'voucherNotRedeemed',
+  },
+  refund: {
+    APPROVED: 'settle',
+    CONFIRMED: 'voucherNotRefunded',
+    REVERSED: 'voucherNotRefunded',
+    DECLINED: 'voucherNotRefunded',
+  },
+};
+
+const reverseOutcomes: Record<TransactionType, Partial<Record<Phase, AdviceOutcome>>> = {
+  provision: { APPROVED: 'settle', REVERSED: 'repeat', DECLINED: 'repeat', CONFIRMED: 'voucherAlreadyConfirmed' },
+  redemption: { APPROVED: 'settle', REVERSED: 'repeat', DECLINED: 'repeat', CONFIRMED: 'redemptionAlreadyConfirmed' },
+  refund: { APPROVED: 'settle', REVERSED: 'repeat', DECLINED: 'repeat', CONFIRMED: 'refundAlreadyConfirmed' },
+};
+
+/** A request that arrives after its own reversal. */
+const reversedFirst: Record<TransactionType, ErrorKind> = {
+  provision: 'voucherAlreadyReversed',
+  redemption: 'redemptionAlreadyReversed',
+  refund: 'refundAlreadyReversed',
+};
+
+const refusals: Partial<Record<ErrorKind, string>> = {
+  voucherAlreadyReversed: 'The voucher was reversed.',
+  voucherAlreadyConfirmed: 'The voucher was confirmed.',
+  voucherNotRedeemed: 'The redemption is not awaiting confirmation.',
+  voucherNotRefunded: 'The refund is not pending.',
+  redemptionAlreadyConfirmed: 'The redemption was confirmed.',
+  refundAlreadyConfirmed: 'The refund was confirmed.',
+};
+
+function decideAdvice(
+  outcome: AdviceOutcome | undefined,
+  kind: AdviceKind,
+  state: Lifecycle,
+  advice: ChannelAdvice & object,
+): AdviceDecision {
   const ids = { id: advice.id, originalId: advice.requestId };
-  switch (state.phase) {
-    case 'PROVISIONED':
-      return { accept: true, settle: true, answer: echo(advice) };
-    case 'CONFIRMED':
-      return { accept: true, settle: false, answer: echo(advice) };
-    case 'REVERSED':
-      return {
-        accept: false,
-        remember: false,
-        answer: failure('voucherAlreadyReversed', 'The voucher was reversed.', ids, reversalDetail(state)),
-      };
-    default:
-      return { accept: false, remember: false, answer: failure('unknownRecord', 'No such provisioned voucher.', ids) };
+  if (outcome === 'settle' || outcome === 'repeat') {
+    return { accept: true, settle: outcome === 'settle', answer: echo(advice) };
   }
+  if (outcome === undefined) {
+    // The request was never seen: a reversal is remembered so a late request is refused.
+    const remember = kind === 'reverse' && state.earlyReversalId === undefined;
+    const message = kind === 'reverse' ? 'No such request; the reversal is recorded.' : 'No such request.';
+    return { accept: false, remember, answer: failure('unknownRecord', message, ids) };
+  }
+  const detail = outcome.endsWith('AlreadyReversed') ? settlementDetail(state, 'reverse') : undefined;
+  const confirmed = outcome.endsWith('AlreadyConfirmed') ? settlementDetail(state, 'confirm') : undefined;
+  return {
+    accept: false,
+    remember: false,
+    answer: failure(
+      outcome,
+      refusals[outcome] ?? 'The transaction is not in a state for this advice.',
+      ids,
+      detail ?? confirmed,
+    ),
+  };
 }
 
-/** reverseVoucher, once the provision is no longer in flight. */
-export function decideReverse(state: Lifecycle, advice: ChannelAdvice & object): AdviceDecision {
-  const ids = { id: advice.id, originalId: advice.requestId };
-  switch (state.phase) {
-    case 'PROVISIONED':
-      return { accept: true, settle: true, answer: echo(advice) };
-    case 'REVERSED':
-    case 'DECLINED':
-      return { accept: true, settle: false, answer: echo(advice) };
-    case 'CONFIRMED':
-      return {
-        accept: false,
-        remember: false,
-        answer: failure('voucherAlreadyConfirmed', 'The voucher was confirmed.', ids, confirmationDetail(state)),
-      };
-    default:
-      // The request was never seen: the reversal is remembered so a late request is refused.
-      return {
-        accept: false,
-        remember: state.earlyReversalId === undefined,
-        answer: failure('unknownRecord', 'No such request; the reversal is recorded.', ids),
-      };
-  }
+/** A confirmation, once the transaction is no longer in flight. */
+export function decideConfirm(type: TransactionType, state: Lifecycle, advice: ChannelAdvice & object): AdviceDecision {
+  return decideAdvice(confirmOutcomes[type][state.phase], 'confirm', state, advice);
 }
 
-export type SubmissionMode = 'provision' | 'retry';
+/** A reversal, once the transaction is no longer in flight. */
+export function decideReverse(type: TransactionType, state: Lifecycle, advice: ChannelAdvice & object): AdviceDecision {
+  return decideAdvice(reverseOutcomes[type][state.phase], 'reverse', state, advice);
+}
 
-/** A provision or retry for a transaction that already has a request or an early reversal. */
-export function answerRepeatedSubmission(state: Lifecycle, messageId: string, mode: SubmissionMode): ChannelAnswer {
+export type SubmissionMode = 'request' | 'retry';
+
+/** A request or retry for a transaction that already has a request or an early reversal. */
+export function answerRepeatedSubmission(
+  type: TransactionType,
+  state: Lifecycle,
+  messageId: string,
+  mode: SubmissionMode,
+): ChannelAnswer {
   if (state.earlyReversalId !== undefined && state.answer === undefined) {
-    return failure('voucherAlreadyReversed', 'A reversal for this request arrived before it.', {
+    return failure(reversedFirst[type], 'A reversal for this request arrived before it.', {
       id: messageId,
       originalId: state.earlyReversalId,
     });
   }
   const original = state.answer as ChannelAnswer;
   if (mode === 'retry') return original;
-  const voucher = original.status === 201 ? original.body.voucher : undefined;
+  // The channel that provisioned the voucher gets it again, as the contract asks.
+  const voucher = type === 'provision' && original.status === 201 ? original.body.voucher : undefined;
   return failure(
     'duplicateRecord',
-    'A provision with this id was already received.',
+    `A ${type} with this id was already received.`,
     { id: messageId },
     voucher ? { voucher } : undefined,
   );
@@ -131,12 +194,7 @@ export function retryNotSupported(messageId: string, profile: ProviderProfile): 
   return failure('functionNotSupported', `${profile.name} does not support retries.`, { id: messageId });
 }
 
-function reversalDetail(state: Lifecycle) {
-  const reversal = state.advices.find((a) => a.kind === 'reverse');
-  return reversal && { reversalId: reversal.id };
-}
-
-function confirmationDetail(state: Lifecycle) {
-  const confirmation = state.advices.find((a) => a.kind === 'confirm');
-  return confirmation && { confirmationId: confirmation.id };
+function settlementDetail(state: Lifecycle, kind: AdviceKind) {
+  const settlement = state.advices.find((a) => a.kind === kind);
+  return settlement && (kind === 'reverse' ? { reversalId: settlement.id } : { confirmationId: settlement.id });
 }

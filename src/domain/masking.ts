@@ -5,8 +5,8 @@ export function maskCode(code: string): string {
 }
 
 /**
- * A copy of a message with every voucher code masked (`voucher.code` at any depth), for
- * message traces and anything else that leaves the transaction's own path.
+ * A copy of a message with every voucher code masked (`voucher.code` and `voucherCode` at any
+ * depth), for message traces and anything else that leaves the transaction's own path.
  */
 export function maskVoucherCodes<T>(message: T): T {
   if (Array.isArray(message)) return message.map(maskVoucherCodes) as T;
@@ -14,7 +14,8 @@ export function maskVoucherCodes<T>(message: T): T {
   const copy: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(message)) {
     const isVoucher = key === 'voucher' && value !== null && typeof value === 'object';
-    copy[key] = isVoucher ? maskVoucher(value as Record<string, unknown>) : maskVoucherCodes(value);
+    if (key === 'voucherCode' && typeof value === 'string') copy[key] = maskCode(value);
+    else copy[key] = isVoucher ? maskVoucher(value as Record<string, unknown>) : maskVoucherCodes(value);
   }
   return copy as T;
 }

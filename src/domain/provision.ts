@@ -1,7 +1,7 @@
 import type { ProvisionRequest } from '../api/schemas/provision';
-import type { LegTrace, ProviderFailure, ProvisionedVoucher, ProvisionOrder } from '../providers/types';
+import type { ProviderExchange, ProviderFailure, ProvisionedVoucher, ProvisionOrder } from '../providers/types';
 import { type ErrorKind, errorAnswer, providerDeclineStatus } from './errors';
-import type { Phase } from './lifecycle';
+import type { Phase, TransactionType } from './lifecycle';
 import type { ProviderId } from './providers';
 
 export interface Institution {
@@ -37,16 +37,20 @@ export interface ChannelAnswer {
   body: Record<string, unknown>;
 }
 
-export type ProvisionResult = { ok: true; value: ProvisionedVoucher } | { ok: false; failure: ProviderFailure };
+/** How a provider call ended, without its message trace. */
+export type ProviderResult<T> = { ok: true; value: T } | { ok: false; failure: ProviderFailure };
 
 /** A provider call as the workflow sees it: its result and the message trace. */
-export type ProvisionAttempt = ProvisionResult & { trace: LegTrace };
+export type ProviderAttempt<T> = ProviderExchange<T>;
+
+/** A provision's provider call; an issued voucher comes with its keyed hash, its identity at the switch. */
+export type ProvisionAttempt = ProviderAttempt<ProvisionedVoucher> & { voucherKey?: string };
 
 /**
  * The provider call ended without an answer from the activity (its worker was lost past the
- * deadline): the provider may or may not have provisioned, exactly as after a timeout.
+ * deadline): the provider may or may not have acted, exactly as after a timeout.
  */
-export function lostAttempt(order: ProvisionOrder, startedAt: string, message: string): ProvisionAttempt {
+export function lostAttempt(order: unknown, startedAt: string, message: string): ProviderAttempt<never> {
   return {
     ok: false,
     failure: { kind: 'timeout', message },
@@ -54,8 +58,9 @@ export function lostAttempt(order: ProvisionOrder, startedAt: string, message: s
   };
 }
 
-export function workflowIdFor(channelId: string, messageId: string): string {
-  return `provision-${channelId}-${messageId.toLowerCase()}`;
+/** The workflow of a channel's transaction: readable, and scoped to the channel that sent it. */
+export function workflowIdFor(channelId: string, messageId: string, type: TransactionType = 'provision'): string {
+  return `${type}-${channelId}-${messageId.toLowerCase()}`;
 }
 
 /** The provider-neutral order sent to the provider for this request. */
@@ -78,31 +83,40 @@ const failureKinds: Record<Exclude<ProviderFailure['kind'], 'declined'>, ErrorKi
 };
 
 /** The channel's answer for a provision outcome (contract §1.5, provision rows). */
-export function answerProvision(input: ProvisionInput, result: ProvisionResult): ChannelAnswer {
+export function answerProvision(input: ProvisionInput, result: ProviderResult<ProvisionedVoucher>): ChannelAnswer {
   const { request } = input;
-  if (result.ok) {
-    const receiver = request.receiver ?? input.providerInstitution;
-    return {
-      status: 201,
-      body: {
-        ...request,
-        settlementEntity: request.settlementEntity ?? input.switchInstitution,
-        receiver,
-        thirdPartyIdentifiers: [
-          ...request.thirdPartyIdentifiers,
-          { institutionId: input.switchInstitution.id, transactionIdentifier: input.switchReference },
-          { institutionId: receiver.id, transactionIdentifier: result.value.providerReference },
-        ],
-        voucher: { ...request.voucher, ...result.value.voucher },
-      },
-    };
-  }
-  const { failure } = result;
+  if (!result.ok) return answerProviderFailure(request.id, input.provider, result.failure);
+  const receiver = request.receiver ?? input.providerInstitution;
+  return {
+    status: 201,
+    body: {
+      ...request,
+      settlementEntity: request.settlementEntity ?? input.switchInstitution,
+      receiver,
+      thirdPartyIdentifiers: [
+        ...request.thirdPartyIdentifiers,
+        { institutionId: input.switchInstitution.id, transactionIdentifier: input.switchReference },
+        { institutionId: receiver.id, transactionIdentifier: result.value.providerReference },
+      ],
+      voucher: { ...request.voucher, ...result.value.voucher },
+    },
+  };
+}
+
+/**
+ * A provider call that did not succeed: its hard decline with the provider's reason, or a
+ * timeout, error or outage that the switch settles by reversal.
+ */
+export function answerProviderFailure(
+  requestId: string,
+  provider: ProviderId,
+  failure: ProviderFailure,
+): ChannelAnswer {
   if (failure.kind === 'declined') {
     return {
-      status: providerDeclineStatus,
+      status: providerDeclineStatus(failure.code),
       body: {
-        id: request.id,
+        id: requestId,
         errorType: failure.code,
         errorMessage: 'The provider declined the request.',
         providerErrorCode: failure.code,
@@ -111,8 +125,8 @@ export function answerProvision(input: ProvisionInput, result: ProvisionResult):
     };
   }
   return errorAnswer(failureKinds[failure.kind], providerFailureMessages[failure.kind], {
-    id: request.id,
-    detailMessage: { provider: input.provider, reason: failure.message },
+    id: requestId,
+    detailMessage: { provider, reason: failure.message },
   });
 }
 
@@ -126,12 +140,12 @@ const providerFailureMessages: Record<keyof typeof failureKinds, string> = {
  * The phase after the provider's answer. A failure that leaves the outcome unknown counts as
  * reversed: the switch reverses it at the provider by itself.
  */
-export function phaseAfter(result: ProvisionResult): Phase {
-  if (result.ok) return 'PROVISIONED';
+export function phaseAfter(result: ProviderResult<unknown>): Phase {
+  if (result.ok) return 'APPROVED';
   return result.failure.kind === 'declined' ? 'DECLINED' : 'REVERSED';
 }
 
-/** The reason the switch gives the provider when it reverses a provision whose outcome it does not know. */
+/** The reason the switch gives the provider when it reverses a request whose outcome it does not know. */
 export function switchReversalReason(failure: ProviderFailure): 'TIMEOUT' | 'RESPONSE_NOT_FINAL' {
   return failure.kind === 'timeout' ? 'TIMEOUT' : 'RESPONSE_NOT_FINAL';
 }

@@ -1,5 +1,6 @@
 import type { ProviderProfile } from '../domain/providers';
 import type {
+  AdviceOperation,
   CallOptions,
   CatalogueProduct,
   LegTrace,
@@ -9,7 +10,19 @@ import type {
   ProvisionedVoucher,
   ProvisionOrder,
   VoucherProvider,
+  VoucherUseOrder,
+  VoucherUseReceipt,
 } from './types';
+
+/** Where each advice goes, under the provider's path. */
+const advicePaths: Record<AdviceOperation, string> = {
+  confirm: '/confirmations',
+  reverse: '/reversals',
+  confirmRedeem: '/redemptions/confirmations',
+  reverseRedeem: '/redemptions/reversals',
+  confirmRefund: '/refunds/confirmations',
+  reverseRefund: '/refunds/reversals',
+};
 
 /**
  * Adapter for providers that speak the switch's provider protocol over HTTP (the simulator
@@ -26,12 +39,16 @@ export class HttpVoucherProvider implements VoucherProvider {
     return this.call<ProvisionedVoucher>('POST', '/vouchers', order, options);
   }
 
-  confirm(advice: ProviderAdvice, options: CallOptions): Promise<ProviderExchange<unknown>> {
-    return this.call('POST', '/confirmations', advice, options);
+  redeem(order: VoucherUseOrder, options: CallOptions): Promise<ProviderExchange<VoucherUseReceipt>> {
+    return this.call<VoucherUseReceipt>('POST', '/redemptions', order, options);
   }
 
-  reverse(advice: ProviderAdvice, options: CallOptions): Promise<ProviderExchange<unknown>> {
-    return this.call('POST', '/reversals', advice, options);
+  refund(order: VoucherUseOrder, options: CallOptions): Promise<ProviderExchange<VoucherUseReceipt>> {
+    return this.call<VoucherUseReceipt>('POST', '/refunds', order, options);
+  }
+
+  advise(operation: AdviceOperation, advice: ProviderAdvice, options: CallOptions): Promise<ProviderExchange<unknown>> {
+    return this.call('POST', advicePaths[operation], advice, options);
   }
 
   async products(options: CallOptions): Promise<ProviderExchange<CatalogueProduct[]>> {

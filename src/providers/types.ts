@@ -1,17 +1,33 @@
 import type { ProviderId, ProviderProfile } from '../domain/providers';
 
-/** What every provider adapter offers the switch. Later operations join this interface. */
+/** What every provider adapter offers the switch. */
 export interface VoucherProvider {
   readonly profile: ProviderProfile;
   /** Provisions a voucher. `reference` is the switch's stable id: asking twice provisions once. */
   provision(order: ProvisionOrder, options: CallOptions): Promise<ProviderExchange<ProvisionedVoucher>>;
-  /** Confirms a provision. Every advice carries its own stable id: sending it twice settles once. */
-  confirm(advice: ProviderAdvice, options: CallOptions): Promise<ProviderExchange<unknown>>;
-  /** Reverses a provision. */
-  reverse(advice: ProviderAdvice, options: CallOptions): Promise<ProviderExchange<unknown>>;
+  /** Redeems a voucher the provider issued. `reference` is the switch's stable id: asking twice redeems once. */
+  redeem(order: VoucherUseOrder, options: CallOptions): Promise<ProviderExchange<VoucherUseReceipt>>;
+  /** Refunds the voucher's confirmed redemption, making it redeemable again once confirmed. */
+  refund(order: VoucherUseOrder, options: CallOptions): Promise<ProviderExchange<VoucherUseReceipt>>;
+  /**
+   * Confirms or reverses a provision, redemption or refund. Every advice carries its own stable
+   * id: sending it twice settles once.
+   */
+  advise(operation: AdviceOperation, advice: ProviderAdvice, options: CallOptions): Promise<ProviderExchange<unknown>>;
   /** The provider's product catalogue. */
   products(options: CallOptions): Promise<ProviderExchange<CatalogueProduct[]>>;
 }
+
+/** The advices a provider takes, named as in the simulator's ledger (contract §2). */
+export const adviceOperations = [
+  'confirm',
+  'reverse',
+  'confirmRedeem',
+  'reverseRedeem',
+  'confirmRefund',
+  'reverseRefund',
+] as const;
+export type AdviceOperation = (typeof adviceOperations)[number];
 
 export interface CallOptions {
   /** The provider's deadline; past it the call ends as a timeout. */
@@ -26,10 +42,24 @@ export interface ProvisionOrder {
   amount?: { amount: number; currency: string };
 }
 
+/** A redemption or refund of a voucher, as the provider receives it. */
+export interface VoucherUseOrder {
+  /** The switch's stable id for this redemption or refund. */
+  reference: string;
+  channelMessageId: string;
+  voucherCode: string;
+  /** The switch's reference of the provision that issued the voucher. */
+  provisionReference: string;
+}
+
+export interface VoucherUseReceipt {
+  providerReference: string;
+}
+
 /** A confirmation or reversal as the provider receives it. */
 export interface ProviderAdvice {
   id: string;
-  /** The switch's reference of the provision it settles (what the provider knows it by). */
+  /** The switch's reference of the request it settles (what the provider knows it by). */
   requestId: string;
   channelMessageId: string;
   reason?: string;

@@ -1,1 +1,3 @@
 export { provisionVoucher } from './provision-voucher';
+export { redeemVoucher, refundVoucher } from './use-voucher';
+export { voucherLifecycle } from './voucher-lifecycle';

@@ -1,23 +1,40 @@
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ChannelAdvice, Lifecycle, SubmissionMode } from '../domain/lifecycle';
 import type { ChannelAnswer, ProvisionInput } from '../domain/provision';
+import type { UseInput } from '../domain/use';
+import type { Claim, ClaimAnswer, UseOutcome, VoucherRecord } from '../domain/voucher';
+
+/*
+ * Every transaction workflow (provision, redemption, refund) takes the same messages under the
+ * same names; only the request's input differs.
+ */
 
 /**
- * The channel's provision request, or its retry. The first submission is provisioned and gets
- * the outcome; a repeated provision gets DUPLICATE_RECORD, a retry the original answer.
+ * The channel's request, or its retry. The first submission is processed and gets the outcome;
+ * a repeated request gets DUPLICATE_RECORD, a retry the original answer.
  */
-export const submitProvision = defineUpdate<ChannelAnswer, [ProvisionInput, SubmissionMode]>('submitProvision');
+export const submitProvision = defineUpdate<ChannelAnswer, [ProvisionInput, SubmissionMode]>('submit');
+export const submitUse = defineUpdate<ChannelAnswer, [UseInput, SubmissionMode]>('submit');
 
 /** The channel's advices; the answer is the contract's 202 echo or an ErrorDetail. */
-export const confirmProvision = defineUpdate<ChannelAnswer, [ChannelAdvice]>('confirmProvision');
-export const reverseProvision = defineUpdate<ChannelAnswer, [ChannelAdvice & { reversalReason?: string }]>(
-  'reverseProvision',
-);
-
-export type ProvisionSnapshot = Lifecycle & { provider?: string };
+export const confirmTransaction = defineUpdate<ChannelAnswer, [ChannelAdvice]>('confirm');
+export const reverseTransaction = defineUpdate<ChannelAnswer, [ChannelAdvice & { reversalReason?: string }]>('reverse');
 
 /** The transaction's state and advices; answered by finished workflows too. */
-export const provisionSnapshot = defineQuery<ProvisionSnapshot>('provisionSnapshot');
+export const transactionSnapshot = defineQuery<Lifecycle>('snapshot');
 
 /** The ApplicationFailure type by which a validator returns the channel's answer. */
 export const rejectedWithAnswer = 'ChannelAnswer';
+
+/** What a voucher's workflow is told by the transactions that use it. */
+export type VoucherEvent =
+  | { type: 'claim'; claim: Claim }
+  | { type: 'outcome'; outcome: UseOutcome }
+  | { type: 'adviceSettled'; adviceId: string };
+
+export const voucherEvent = defineSignal<[VoucherEvent]>('voucherEvent');
+
+/** The voucher workflow's answer to a claim, sent back to the claiming workflow. */
+export const claimAnswered = defineSignal<[ClaimAnswer]>('claimAnswered');
+
+export const voucherSnapshot = defineQuery<VoucherRecord>('voucherSnapshot');

@@ -89,7 +89,7 @@ describe('npm run dev', () => {
     // …and in the reporting store, which the dev command kept on disk.
     const store = await openReportingStore({ pgliteDir });
     try {
-      expect(await findTransaction(store.db, workflowId)).toMatchObject({ state: 'PROVISIONED', httpStatus: 201 });
+      expect(await findTransaction(store.db, workflowId)).toMatchObject({ state: 'APPROVED', httpStatus: 201 });
     } finally {
       await store.close();
     }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { findTransaction } from '../../src/db/queries/transactions';
 import { workflowIdFor } from '../../src/domain/provision';
-import { provisionSnapshot } from '../../src/workflows/messages';
+import { transactionSnapshot } from '../../src/workflows/messages';
 import { eventually } from '../helpers/eventually';
 import { basicAuth, makeAdvice, makeProvisionRequest } from '../helpers/fixtures';
 import { startTestSwitch, type TestSwitch } from '../helpers/switch';
@@ -41,8 +41,8 @@ describe('POST /suv/v1/vouchers', () => {
     const { body } = await sw.post('/suv/v1/vouchers', request);
     const handle = sw.client.workflow.getHandle(workflowIdFor('22222222', request.id as string));
 
-    const snapshot = await handle.query(provisionSnapshot);
-    expect(snapshot).toMatchObject({ phase: 'PROVISIONED', provider: 'flash', answer: { status: 201 } });
+    const snapshot = await handle.query(transactionSnapshot);
+    expect(snapshot).toMatchObject({ phase: 'APPROVED', provider: 'flash', answer: { status: 201 } });
     expect(snapshot.answer?.body.voucher).toEqual(body.voucher);
     expect((await handle.describe()).type).toBe('provisionVoucher');
   });
@@ -54,7 +54,7 @@ describe('POST /suv/v1/vouchers', () => {
 
     const row = await eventually(() => findTransaction(sw.reporting.db, workflowId));
     const code = (body.voucher as Voucher).code;
-    expect(row).toMatchObject({ state: 'PROVISIONED', provider: 'flash', httpStatus: 201, messageId: request.id });
+    expect(row).toMatchObject({ state: 'APPROVED', provider: 'flash', httpStatus: 201, messageId: request.id });
     expect(row?.voucherCodeMasked).toBe(`************${code.slice(-4)}`);
     expect(row?.traces.map((t) => [t.leg, t.status]).sort()).toEqual([
       ['channel', 201],

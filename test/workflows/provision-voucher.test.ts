@@ -14,7 +14,13 @@ import { createProviderRegistry } from '../../src/providers/registry';
 import { createSimulatorApp } from '../../src/providers/simulator/app';
 import { workflowsPath } from '../../src/runtime';
 import { ensure, temporalTestServer } from '../../src/temporal/binaries';
-import { confirmProvision, provisionSnapshot, reverseProvision, submitProvision } from '../../src/workflows/messages';
+import { voucherKeyer } from '../../src/voucher-key';
+import {
+  confirmTransaction,
+  reverseTransaction,
+  submitProvision,
+  transactionSnapshot,
+} from '../../src/workflows/messages';
 import type { provisionVoucher } from '../../src/workflows/provision-voucher';
 import { makeProvisionRequest } from '../helpers/fixtures';
 
@@ -71,7 +77,11 @@ async function withWorker(
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: bundle,
-    activities: createActivities({ providers: createProviderRegistry({ baseUrl: simulator.url }), db: reporting.db }),
+    activities: createActivities({
+      providers: createProviderRegistry({ baseUrl: simulator.url }),
+      db: reporting.db,
+      voucherKey: voucherKeyer('test-voucher-hash-key'),
+    }),
   });
   try {
     await worker.runUntil(() => body((input) => startProvision(taskQueue, input)));
@@ -82,7 +92,7 @@ async function withWorker(
 
 async function startProvision(taskQueue: string, input: ProvisionInput) {
   const answer = await env.client.workflow.executeUpdateWithStart(submitProvision, {
-    args: [input, 'provision'],
+    args: [input, 'request'],
     startWorkflowOperation: new WithStartWorkflowOperation<typeof provisionVoucher>('provisionVoucher', {
       workflowId: input.transactionId,
       taskQueue,
@@ -131,7 +141,7 @@ describe('provision workflow timers (time-skipping server)', () => {
     await withWorker(async (provision) => {
       const input = provisionInput('single');
       const { handle } = await provision(input);
-      const reversal = await handle.executeUpdate(reverseProvision, { args: [adviceFor(input)] });
+      const reversal = await handle.executeUpdate(reverseTransaction, { args: [adviceFor(input)] });
       expect(reversal.status).toBe(202);
 
       expect((await handle.result()).phase).toBe('REVERSED');
@@ -145,13 +155,13 @@ describe('provision workflow timers (time-skipping server)', () => {
       const input = provisionInput('dual');
       const { handle } = await provision(input);
       sim.behaviours.add({ provider: 'flash', operation: 'confirm', mode: 'down' });
-      expect((await handle.executeUpdate(confirmProvision, { args: [adviceFor(input)] })).status).toBe(202);
+      expect((await handle.executeUpdate(confirmTransaction, { args: [adviceFor(input)] })).status).toBe(202);
 
       await env.sleep('4 hours');
       const attempts = providerSaw(input, 'confirm');
       expect(attempts.length).toBeGreaterThan(40); // backoff capped at five minutes: roughly one every five
       expect(attempts.every((e) => e.outcome === 'down')).toBe(true);
-      expect((await handle.query(provisionSnapshot)).advices[0]?.saf).toBe('pending');
+      expect((await handle.query(transactionSnapshot)).advices[0]?.saf).toBe('pending');
 
       sim.behaviours.clear();
       const final = await handle.result();
@@ -164,7 +174,7 @@ describe('provision workflow timers (time-skipping server)', () => {
     await withWorker(async (provision) => {
       const input = provisionInput('dual', 'stellr');
       const { handle } = await provision(input);
-      await handle.executeUpdate(confirmProvision, { args: [adviceFor(input)] });
+      await handle.executeUpdate(confirmTransaction, { args: [adviceFor(input)] });
 
       const final = await handle.result();
       expect(final.advices).toEqual([expect.objectContaining({ kind: 'confirm', saf: 'consumed' })]);
@@ -178,12 +188,12 @@ describe('provision workflow timers (time-skipping server)', () => {
       await reporting.db.execute(sql`alter table transactions rename to transactions_offline`);
       const { answer, handle } = await provision(input);
       expect(answer.status).toBe(201);
-      expect((await handle.executeUpdate(confirmProvision, { args: [adviceFor(input)] })).status).toBe(202);
+      expect((await handle.executeUpdate(confirmTransaction, { args: [adviceFor(input)] })).status).toBe(202);
 
       // Hours of simulated outage: the write is retried, the workflow waits, nothing is lost.
       await env.sleep('3 hours');
       const pending = (await handle.describe()).raw.pendingActivities ?? [];
-      expect(pending[0]?.activityType?.name).toBe('recordProvision');
+      expect(pending[0]?.activityType?.name).toBe('recordTransaction');
       expect(pending[0]?.attempt).toBeGreaterThan(100);
       await expect(findTransaction(reporting.db, input.transactionId)).rejects.toThrow();
 

@@ -4,18 +4,14 @@ import type { ChannelConfig } from '../../config';
 import { errorAnswer, SwitchError } from '../../domain/errors';
 import { retryNotSupported } from '../../domain/lifecycle';
 import { providerProfiles } from '../../domain/providers';
-import { type ChannelAnswer, type ProvisionInput, workflowIdFor } from '../../domain/provision';
+import { type ProvisionInput, workflowIdFor } from '../../domain/provision';
 import { route } from '../../domain/routing';
 import { authorizeChannel } from '../auth';
 import type { AppDeps, AppEnv } from '../deps';
 import { basicReversal, tenderAdvice } from '../schemas/advice';
 import { messageId } from '../schemas/common';
-import { errorDetail } from '../schemas/error-detail';
 import { type ProvisionRequest, provisionRequest, provisionResponse } from '../schemas/provision';
-
-const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
-const errorResponse = (description: string) => ({ description, ...json(errorDetail) });
-const jsonBody = <T extends z.ZodType>(schema: T) => ({ body: { required: true, ...json(schema) } });
+import { adviceChannel, adviceResponses, errorResponse, json, jsonBody, respond, unknownRequest } from './parts';
 
 const provisionResponses = {
   201: {
@@ -32,13 +28,6 @@ const provisionResponses = {
   503: errorResponse('UPSTREAM_UNAVAILABLE: the provider could not be reached; the switch reverses'),
   504: errorResponse('GENERAL_ERROR: the provider did not answer in time; the switch reverses'),
 };
-
-const adviceResponses = (schema: z.ZodType) => ({
-  202: { description: 'Accepted; delivered to the provider by store-and-forward', ...json(schema) },
-  400: errorResponse('FORMAT_ERROR, or the voucher is already confirmed or reversed'),
-  401: errorResponse('AUTHENTICATION_ERROR'),
-  404: errorResponse('UNABLE_TO_LOCATE_RECORD: no such request (a reversal is remembered)'),
-});
 
 const provisionVoucherRoute = createRoute({
   method: 'post',
@@ -67,7 +56,7 @@ const confirmVoucherRoute = createRoute({
   summary: 'Confirm a provision',
   security: [{ basicAuth: [] }],
   request: jsonBody(tenderAdvice),
-  responses: adviceResponses(tenderAdvice),
+  responses: adviceResponses(tenderAdvice, 'VOUCHER_ALREADY_REVERSED'),
 });
 
 const reverseVoucherRoute = createRoute({
@@ -77,7 +66,7 @@ const reverseVoucherRoute = createRoute({
   summary: 'Reverse a provision',
   security: [{ basicAuth: [] }],
   request: jsonBody(basicReversal),
-  responses: adviceResponses(basicReversal),
+  responses: adviceResponses(basicReversal, 'VOUCHER_ALREADY_CONFIRMED'),
 });
 
 async function routeProvision(deps: AppDeps, request: ProvisionRequest, channel: ChannelConfig) {
@@ -121,29 +110,13 @@ async function provisionInput(c: Context<AppEnv>, request: ProvisionRequest): Pr
   };
 }
 
-function respond(c: Context<AppEnv>, answer: ChannelAnswer, requestId?: string) {
-  if (answer.status === 201 && requestId) c.header('Location', `/suv/v1/vouchers/${requestId}`);
-  // The workflow's answer is already in the contract's shape; it is relayed as it is.
-  return c.json(answer.body as never, answer.status as never);
-}
-
-/** The channel sending an advice, identified by its credentials alone. */
-function adviceChannel(c: Context<AppEnv>, advice: { id: string; requestId: string }): ChannelConfig {
-  const channel = c.get('deps').channels.authenticate(c.req.header('authorization'));
-  if (!channel) {
-    throw new SwitchError('unauthenticated', 'Missing or invalid credentials.', {
-      id: advice.id,
-      originalId: advice.requestId,
-    });
-  }
-  return channel;
-}
+const provisionLocation = (id: string) => `/suv/v1/vouchers/${id}`;
 
 export function registerVoucherRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(provisionVoucherRoute, async (c) => {
     const request = c.req.valid('json');
     const input = await provisionInput(c, request);
-    return respond(c, await c.get('deps').provisions.submit(input, 'provision'), request.id);
+    return respond(c, await c.get('deps').provisions.submit(input, 'request'), provisionLocation(request.id));
   });
 
   app.openapi(retryProvisionRoute, async (c) => {
@@ -166,7 +139,7 @@ export function registerVoucherRoutes(app: OpenAPIHono<AppEnv>) {
     const answer = profile.supportsRetries
       ? await provisions.submit(input, 'retry')
       : ((await provisions.retryExisting(input)) ?? retryNotSupported(request.id, profile));
-    return respond(c, answer, request.id);
+    return respond(c, answer, provisionLocation(request.id));
   });
 
   app.openapi(confirmVoucherRoute, async (c) => {
@@ -174,11 +147,7 @@ export function registerVoucherRoutes(app: OpenAPIHono<AppEnv>) {
     const channel = adviceChannel(c, advice);
     const workflowId = workflowIdFor(channel.clientId, advice.requestId);
     const answer = await c.get('deps').provisions.confirm(workflowId, advice);
-    if (answer) return respond(c, answer);
-    throw new SwitchError('unknownRecord', 'No such provision request.', {
-      id: advice.id,
-      originalId: advice.requestId,
-    });
+    return answer ? respond(c, answer) : unknownRequest(advice);
   });
 
   app.openapi(reverseVoucherRoute, async (c) => {

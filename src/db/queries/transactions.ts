@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { ReportingDb } from '../client';
 import { messageTraces, transactions } from '../schema';
 
@@ -32,4 +32,20 @@ export async function findTransaction(db: ReportingDb, id: string) {
   if (!row) return undefined;
   const traces = await db.select().from(messageTraces).where(eq(messageTraces.transactionId, id));
   return { ...row, traces };
+}
+
+/** The voucher key of a channel's provision that issued the voucher with this serial number. */
+export async function findVoucherKeyBySerial(db: ReportingDb, channelId: string, serialNumber: string) {
+  const [row] = await db
+    .select({ voucherKey: transactions.voucherKey })
+    .from(transactions)
+    .where(
+      and(
+        eq(transactions.channelId, channelId),
+        eq(transactions.type, 'provision'),
+        eq(transactions.voucherSerialNumber, serialNumber),
+      ),
+    )
+    .limit(1);
+  return row?.voucherKey ?? undefined;
 }

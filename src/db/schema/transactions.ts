@@ -1,4 +1,4 @@
-import { integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /** One row per channel transaction, keyed by its workflow id; the operators' view of it. */
 export const transactions = pgTable(
@@ -8,7 +8,8 @@ export const transactions = pgTable(
     type: text().notNull(),
     channelId: text().notNull(),
     messageId: text().notNull(),
-    provider: text().notNull(),
+    /** Unknown for a redemption or refund of a voucher the switch does not know. */
+    provider: text(),
     voucherProvider: text(),
     productId: text(),
     state: text().notNull(),
@@ -18,11 +19,18 @@ export const transactions = pgTable(
     providerReference: text(),
     /** Only ever the masked code: the clear code stays with the channel and the provider. */
     voucherCodeMasked: text(),
+    /** The keyed hash of the voucher code, to find every transaction of one voucher. */
+    voucherKey: text(),
+    voucherSerialNumber: text(),
     httpStatus: integer(),
     errorType: text(),
     receivedAt: timestamp({ withTimezone: true, mode: 'string' }).notNull(),
     answeredAt: timestamp({ withTimezone: true, mode: 'string' }),
     updatedAt: timestamp({ withTimezone: true, mode: 'string' }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('transactions_channel_message').on(t.channelId, t.messageId, t.type)],
+  (t) => [
+    uniqueIndex('transactions_channel_message').on(t.channelId, t.messageId, t.type),
+    index('transactions_voucher_key').on(t.voucherKey),
+    index('transactions_voucher_serial').on(t.channelId, t.voucherSerialNumber),
+  ],
 );

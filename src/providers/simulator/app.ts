@@ -2,15 +2,16 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
-import { isProviderId, type ProviderId } from '../../domain/providers';
-import type { CatalogueProduct, ProviderAdvice, ProvisionedVoucher, ProvisionOrder } from '../types';
-import {
-  type Behaviour,
-  BehaviourBook,
-  behaviourSchema,
-  defaultTimeoutDelayMs,
-  type SimulatedOperation,
-} from './behaviours';
+import { isProviderId, type ProviderId, providerProfiles } from '../../domain/providers';
+import type {
+  CatalogueProduct,
+  ProviderAdvice,
+  ProvisionedVoucher,
+  ProvisionOrder,
+  VoucherUseOrder,
+  VoucherUseReceipt,
+} from '../types';
+import { BehaviourBook, behaviourSchema, defaultTimeoutDelayMs, type SimulatedOperation } from './behaviours';
 import { simulatedCatalogue } from './catalogue';
 
 /** One message a simulated provider received (contract §2). */
@@ -26,7 +27,96 @@ export interface LedgerEntry {
 
 type Env = { Bindings: HttpBindings };
 
-type SimulatedProvision = ProvisionedVoucher & { state: 'PROVISIONED' | 'CONFIRMED' | 'REVERSED' };
+type Recorder = (outcome: LedgerEntry['outcome']) => void;
+
+type VoucherState = 'PROVISIONED' | 'CONFIRMED' | 'REVERSED' | 'REDEEMED' | 'REDEMPTION_CONFIRMED' | 'REFUNDED';
+
+/** What the provider knows a request by: a provision, a redemption or a refund. */
+type RequestKind = 'provision' | 'redemption' | 'refund';
+
+/** A request the provider took, settled once, with the answer a repeat of it gets. */
+interface SimulatedRequest {
+  state: 'PENDING' | 'CONFIRMED' | 'REVERSED';
+  voucher: { state: VoucherState };
+  answer: ProvisionedVoucher | VoucherUseReceipt;
+}
+
+/** Redemptions and refunds: the voucher state each needs, and the refusal for any other state. */
+const voucherUses: {
+  path: string;
+  operation: SimulatedOperation;
+  kind: RequestKind;
+  from: VoucherState;
+  to: VoucherState;
+  refusals: Partial<Record<VoucherState, string>>;
+  otherwise: string;
+}[] = [
+  {
+    path: 'redemptions',
+    operation: 'redeem',
+    kind: 'redemption',
+    from: 'CONFIRMED',
+    to: 'REDEEMED',
+    refusals: {
+      REDEEMED: 'VOUCHER_ALREADY_REDEEMED',
+      REDEMPTION_CONFIRMED: 'VOUCHER_ALREADY_REDEEMED',
+      REFUNDED: 'VOUCHER_ALREADY_REDEEMED',
+    },
+    otherwise: 'VOUCHER_NOT_REDEEMABLE',
+  },
+  {
+    path: 'refunds',
+    operation: 'refund',
+    kind: 'refund',
+    from: 'REDEMPTION_CONFIRMED',
+    to: 'REFUNDED',
+    refusals: { REDEEMED: 'REDEMPTION_NOT_CONFIRMED', REFUNDED: 'VOUCHER_ALREADY_REFUNDED' },
+    otherwise: 'VOUCHER_NOT_REDEEMED',
+  },
+];
+
+/**
+ * Confirmations and reversals: the request each settles and where its voucher goes then. A reversed
+ * redemption or a confirmed refund makes the voucher redeemable again.
+ */
+const settlements: {
+  path: string;
+  operation: SimulatedOperation;
+  kind: RequestKind;
+  settled: 'CONFIRMED' | 'REVERSED';
+  voucher: VoucherState;
+}[] = [
+  { path: 'confirmations', operation: 'confirm', kind: 'provision', settled: 'CONFIRMED', voucher: 'CONFIRMED' },
+  { path: 'reversals', operation: 'reverse', kind: 'provision', settled: 'REVERSED', voucher: 'REVERSED' },
+  {
+    path: 'redemptions/confirmations',
+    operation: 'confirmRedeem',
+    kind: 'redemption',
+    settled: 'CONFIRMED',
+    voucher: 'REDEMPTION_CONFIRMED',
+  },
+  {
+    path: 'redemptions/reversals',
+    operation: 'reverseRedeem',
+    kind: 'redemption',
+    settled: 'REVERSED',
+    voucher: 'CONFIRMED',
+  },
+  {
+    path: 'refunds/confirmations',
+    operation: 'confirmRefund',
+    kind: 'refund',
+    settled: 'CONFIRMED',
+    voucher: 'CONFIRMED',
+  },
+  {
+    path: 'refunds/reversals',
+    operation: 'reverseRefund',
+    kind: 'refund',
+    settled: 'REVERSED',
+    voucher: 'REDEMPTION_CONFIRMED',
+  },
+];
 
 /**
  * The provider simulator: answers as each of the ten providers, keeps their voucher ledgers,
@@ -35,8 +125,11 @@ type SimulatedProvision = ProvisionedVoucher & { state: 'PROVISIONED' | 'CONFIRM
 export function createSimulatorApp() {
   const behaviours = new BehaviourBook();
   const ledger: LedgerEntry[] = [];
-  const vouchers = new Map<string, SimulatedProvision>();
+  /** By `provider/kind/reference`: what each provider was asked, and the references it saw reversed first. */
+  const requests = new Map<string, SimulatedRequest>();
   const reversedUnseen = new Set<string>();
+  /** By `provider/code`: the vouchers each provider issued. */
+  const vouchers = new Map<string, SimulatedRequest['voucher']>();
   const app = new Hono<Env>();
 
   app.post('/sim/behaviours', async (c) => {
@@ -61,33 +154,44 @@ export function createSimulatorApp() {
   });
   app.get('/health', (c) => c.json({ status: 'UP' }));
 
-  /** Applies the injected behaviour; returns a response to send instead of the normal answer. */
+  /**
+   * Applies the injected behaviour; `answer` is a response to send instead of the normal answer.
+   * `decline` records a refusal and answers it as providers do.
+   */
   async function fault(
     c: { env: HttpBindings },
     entry: Omit<LedgerEntry, 'receivedAt' | 'outcome'>,
-  ): Promise<{ behaviour?: Behaviour; answer?: Response; record: (outcome: LedgerEntry['outcome']) => void }> {
-    const record = (outcome: LedgerEntry['outcome']) =>
-      ledger.push({ ...entry, receivedAt: new Date().toISOString(), outcome });
+  ): Promise<{
+    answer?: Response;
+    record: Recorder;
+    decline: (code: string, message: string, status?: number) => Response;
+  }> {
+    const log: Recorder = (outcome) => ledger.push({ ...entry, receivedAt: new Date().toISOString(), outcome });
     const behaviour = behaviours.take(entry.provider, entry.operation);
     if (behaviour?.delayMs !== undefined && behaviour.mode !== 'timeout') await sleep(behaviour.delayMs);
+    // A timed-out call is already in the ledger as such: its late outcome is not recorded again.
+    const record: Recorder = behaviour?.mode === 'timeout' ? () => {} : log;
+    const decline = (code: string, message: string, status = 400) => {
+      record('declined');
+      return Response.json({ code, message }, { status });
+    };
     switch (behaviour?.mode) {
       case 'down':
-        record('down');
+        log('down');
         c.env.incoming.socket.destroy();
-        return { answer: new Response(null, { status: 503 }), record };
+        return { answer: new Response(null, { status: 503 }), record, decline };
       case 'error':
-        record('error');
-        return { answer: Response.json({ message: 'simulated provider error' }, { status: 500 }), record };
+        log('error');
+        return { answer: Response.json({ message: 'simulated provider error' }, { status: 500 }), record, decline };
       case 'decline':
-        record('declined');
-        return { answer: Response.json({ code: 'DO_NOT_HONOR', message: 'Do not honour' }, { status: 400 }), record };
+        return { answer: decline('DO_NOT_HONOR', 'Do not honour'), record, decline };
       case 'timeout':
         // The provider still acts, only too late: the realistic case that needs a reversal.
-        record('timeout');
+        log('timeout');
         await sleep(behaviour.delayMs ?? defaultTimeoutDelayMs);
-        return { record: () => {} };
+        return { record, decline };
       default:
-        return { record };
+        return { record, decline };
     }
   }
 
@@ -104,43 +208,74 @@ export function createSimulatorApp() {
     const provider = c.req.param('provider');
     if (!isProviderId(provider)) return c.json({ code: 'UNKNOWN_PROVIDER', message: provider }, 404);
     const order = (await c.req.json()) as ProvisionOrder;
-    const { answer, record } = await fault(c, {
+    const { answer, record, decline } = await fault(c, {
       provider,
       operation: 'provision',
       id: order.reference,
       channelMessageId: order.channelMessageId,
     });
     if (answer) return answer;
-    const key = `${provider}/${order.reference}`;
-    const existing = vouchers.get(key);
+    const key = `${provider}/provision/${order.reference}`;
+    const existing = requests.get(key);
     if (existing) {
       record('replayed');
-      const { state: _, ...provisioned } = existing;
-      return c.json(provisioned, 201);
+      return c.json(existing.answer, 201);
     }
     const refusal = reversedUnseen.has(key)
       ? { code: 'TRANSACTION_REVERSED', message: 'reversed before it arrived' }
       : checkOrder(simulatedCatalogue[provider], order);
-    if (refusal) {
-      record('declined');
-      return c.json(refusal, 400);
-    }
+    if (refusal) return decline(refusal.code, refusal.message);
     const provisioned = issueVoucher();
-    vouchers.set(key, { ...provisioned, state: 'PROVISIONED' });
+    const voucher = { state: 'PROVISIONED' as VoucherState };
+    vouchers.set(`${provider}/${provisioned.voucher.code}`, voucher);
+    requests.set(key, { state: 'PENDING', voucher, answer: provisioned });
     record('ok');
     return c.json(provisioned, 201);
   });
 
-  /** Confirmations and reversals: settled once per provision; a repeat is answered the same way. */
-  for (const [path, operation] of [
-    ['confirmations', 'confirm'],
-    ['reversals', 'reverse'],
-  ] as const) {
+  /** Redemptions and refunds: taken once per reference; a repeat is answered the same way. */
+  for (const use of voucherUses) {
+    app.post(`/providers/:provider/${use.path}`, async (c) => {
+      const provider = c.req.param('provider');
+      if (!isProviderId(provider)) return c.json({ code: 'UNKNOWN_PROVIDER', message: provider }, 404);
+      const order = (await c.req.json()) as VoucherUseOrder;
+      const { answer, record, decline } = await fault(c, {
+        provider,
+        operation: use.operation,
+        id: order.reference,
+        channelMessageId: order.channelMessageId,
+      });
+      if (answer) return answer;
+      if (!providerProfiles[provider].supportsRedemption) {
+        return decline('FUNCTION_NOT_SUPPORTED', `${provider} does not redeem vouchers`);
+      }
+      const key = `${provider}/${use.kind}/${order.reference}`;
+      const existing = requests.get(key);
+      if (existing) {
+        record('replayed');
+        return c.json(existing.answer, 201);
+      }
+      if (reversedUnseen.has(key)) return decline('TRANSACTION_REVERSED', 'reversed before it arrived');
+      const voucher = vouchers.get(`${provider}/${order.voucherCode}`);
+      if (!voucher) return decline(use.otherwise, `no voucher ${order.voucherCode}`);
+      if (voucher.state !== use.from) {
+        return decline(use.refusals[voucher.state] ?? use.otherwise, `voucher is ${voucher.state}`);
+      }
+      const receipt: VoucherUseReceipt = { providerReference: newProviderReference() };
+      voucher.state = use.to;
+      requests.set(key, { state: 'PENDING', voucher, answer: receipt });
+      record('ok');
+      return c.json(receipt, 201);
+    });
+  }
+
+  /** Confirmations and reversals: settled once per request; a repeat is answered the same way. */
+  for (const { path, operation, kind, settled, voucher } of settlements) {
     app.post(`/providers/:provider/${path}`, async (c) => {
       const provider = c.req.param('provider');
       if (!isProviderId(provider)) return c.json({ code: 'UNKNOWN_PROVIDER', message: provider }, 404);
       const advice = (await c.req.json()) as ProviderAdvice;
-      const { answer, record } = await fault(c, {
+      const { answer, record, decline } = await fault(c, {
         provider,
         operation,
         id: advice.id,
@@ -148,20 +283,20 @@ export function createSimulatorApp() {
         channelMessageId: advice.channelMessageId,
       });
       if (answer) return answer;
-      const provisioned = vouchers.get(`${provider}/${advice.requestId}`);
-      if (!provisioned) {
-        // Like a real provider, remember it: the provision may still arrive late.
-        if (operation === 'reverse') reversedUnseen.add(`${provider}/${advice.requestId}`);
-        record('declined');
-        return c.json({ code: 'UNKNOWN_TRANSACTION', message: `no provision ${advice.requestId}` }, 404);
+      const key = `${provider}/${kind}/${advice.requestId}`;
+      const request = requests.get(key);
+      if (!request) {
+        // Like a real provider, remember it: the request may still arrive late.
+        if (settled === 'REVERSED') reversedUnseen.add(key);
+        return decline('UNKNOWN_TRANSACTION', `no ${kind} ${advice.requestId}`, 404);
       }
-      const settled = operation === 'confirm' ? 'CONFIRMED' : 'REVERSED';
-      const replay = provisioned.state === settled;
-      if (provisioned.state !== 'PROVISIONED' && !replay) {
-        record('declined');
-        return c.json({ code: 'INVALID_STATE', message: `provision is ${provisioned.state}` }, 400);
+      const replay = request.state === settled;
+      if (request.state !== 'PENDING' && !replay) return decline('INVALID_STATE', `${kind} is ${request.state}`);
+      if (!replay) {
+        // Safe without checking the voucher: while its request is pending nothing else can move it.
+        request.state = settled;
+        request.voucher.state = voucher;
       }
-      provisioned.state = settled;
       record(replay ? 'replayed' : 'ok');
       return c.json({ id: advice.id, state: settled }, 200);
     });
@@ -181,10 +316,14 @@ function checkOrder(catalogue: CatalogueProduct[], order: ProvisionOrder) {
   return tooSmall || tooLarge ? { code: 'INVALID_AMOUNT', message: `amount ${amount} out of range` } : undefined;
 }
 
+function newProviderReference(): string {
+  return randomUUID().slice(0, 12).toUpperCase();
+}
+
 function issueVoucher(): ProvisionedVoucher {
   const digits = (n: number) => Array.from({ length: n }, () => randomInt(10)).join('');
   return {
-    providerReference: randomUUID().slice(0, 12).toUpperCase(),
+    providerReference: newProviderReference(),
     voucher: {
       code: digits(16),
       serialNumber: digits(10),

@@ -6,59 +6,75 @@ import {
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { SwitchError } from '../domain/errors';
 import {
   answerRepeatedSubmission,
   type ChannelAdvice,
   decideConfirm,
   decideReverse,
+  type Lifecycle,
   type SubmissionMode,
+  type TransactionType,
 } from '../domain/lifecycle';
-import type { ChannelAnswer, ProvisionInput } from '../domain/provision';
+import type { ChannelAnswer } from '../domain/provision';
+import type { VoucherRecord } from '../domain/voucher';
 import {
-  confirmProvision,
-  type ProvisionSnapshot,
-  provisionSnapshot,
+  confirmTransaction,
   rejectedWithAnswer,
-  reverseProvision,
-  submitProvision,
+  reverseTransaction,
+  transactionSnapshot,
+  voucherSnapshot,
 } from '../workflows/messages';
-import type { provisionVoucher } from '../workflows/provision-voucher';
+
+/** The part of a transaction's input the gateway reads. */
+interface TransactionInput {
+  transactionId: string;
+  request: { id: string };
+}
 
 /** How the API reaches a transaction's workflow and gets the channel's answer. */
-export interface ProvisionGateway {
+export interface TransactionGateway<I extends TransactionInput> {
   /** Starts the transaction (or joins it) with the request. */
-  submit(input: ProvisionInput, mode: SubmissionMode): Promise<ChannelAnswer>;
+  submit(input: I, mode: SubmissionMode): Promise<ChannelAnswer>;
   /** A retry for a transaction that must already exist; undefined when it does not. */
-  retryExisting(input: ProvisionInput): Promise<ChannelAnswer | undefined>;
+  retryExisting(input: I): Promise<ChannelAnswer | undefined>;
   /** Confirms; undefined when the switch never saw the transaction. */
   confirm(workflowId: string, advice: ChannelAdvice): Promise<ChannelAnswer | undefined>;
   /** Reverses; a reversal for an unseen request starts the transaction so it is remembered. */
   reverse(workflowId: string, advice: ChannelAdvice): Promise<ChannelAnswer>;
+  /** The transaction's state; undefined when the switch never saw it. */
+  snapshot(workflowId: string): Promise<Lifecycle | undefined>;
 }
 
-export interface TemporalProvisionsOptions {
+export interface TemporalGatewayOptions {
   client: Client;
   taskQueue: string;
   /** How long the channel waits for an outcome before it is told to retry. */
   responseTimeoutMs: number;
 }
 
-type Decide = (snapshot: ProvisionSnapshot) => ChannelAnswer;
+/** Each transaction type's workflow. */
+export const transactionWorkflows: Record<TransactionType, string> = {
+  provision: 'provisionVoucher',
+  redemption: 'redeemVoucher',
+  refund: 'refundVoucher',
+};
 
-export function temporalProvisions({
-  client,
-  taskQueue,
-  responseTimeoutMs,
-}: TemporalProvisionsOptions): ProvisionGateway {
+type Decide = (snapshot: Lifecycle) => ChannelAnswer;
+
+export function temporalTransactions<I extends TransactionInput>(
+  type: TransactionType,
+  submitUpdate: UpdateDefinition<ChannelAnswer, [I, SubmissionMode]>,
+  { client, taskQueue, responseTimeoutMs }: TemporalGatewayOptions,
+): TransactionGateway<I> {
   const startOperation = (workflowId: string) =>
-    new WithStartWorkflowOperation<typeof provisionVoucher>('provisionVoucher', {
+    new WithStartWorkflowOperation(transactionWorkflows[type], {
       workflowId,
       taskQueue,
       args: [],
       workflowIdConflictPolicy: 'USE_EXISTING',
-      // A finished transaction is never started again: a late duplicate must not provision twice.
+      // A finished transaction is never started again: a late duplicate must not be processed twice.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
     });
 
@@ -82,32 +98,27 @@ export function temporalProvisions({
         throw new SwitchError('switchTimeout', 'The outcome is not known yet; retry with the same id.', { id });
       }
       if (error instanceof WorkflowExecutionAlreadyStartedError || error instanceof WorkflowNotFoundError) {
-        const snapshot = await finalState(workflowId);
-        return snapshot && decide(snapshot);
+        const state = await snapshot(workflowId);
+        return state && decide(state);
       }
       throw error;
     }
   }
 
-  async function finalState(workflowId: string): Promise<ProvisionSnapshot | undefined> {
-    try {
-      return await client.workflow.getHandle(workflowId).query(provisionSnapshot);
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) return undefined;
-      throw error;
-    }
+  async function snapshot(workflowId: string): Promise<Lifecycle | undefined> {
+    return queryOrUndefined(() => client.workflow.getHandle(workflowId).query(transactionSnapshot));
   }
 
   return {
     async submit(input, mode) {
       const { transactionId, request } = input;
       const call = () =>
-        client.workflow.executeUpdateWithStart(submitProvision, {
+        client.workflow.executeUpdateWithStart(submitUpdate, {
           args: [input, mode],
           startWorkflowOperation: startOperation(transactionId),
         });
       const decided = await answer(transactionId, request.id, call, (s) =>
-        answerRepeatedSubmission(s, request.id, mode),
+        answerRepeatedSubmission(type, s, request.id, mode),
       );
       return decided as ChannelAnswer; // a started workflow always exists
     },
@@ -117,8 +128,8 @@ export function temporalProvisions({
       return answer(
         transactionId,
         request.id,
-        () => handle.executeUpdate(submitProvision, { args: [input, 'retry'] }),
-        (s) => answerRepeatedSubmission(s, request.id, 'retry'),
+        () => handle.executeUpdate(submitUpdate, { args: [input, 'retry'] }),
+        (s) => answerRepeatedSubmission(type, s, request.id, 'retry'),
       );
     },
     confirm(workflowId, advice) {
@@ -126,17 +137,40 @@ export function temporalProvisions({
       return answer(
         workflowId,
         advice.id,
-        () => handle.executeUpdate(confirmProvision, { args: [advice] }),
-        (s) => decideConfirm(s, advice).answer,
+        () => handle.executeUpdate(confirmTransaction, { args: [advice] }),
+        (s) => decideConfirm(type, s, advice).answer,
       );
     },
     async reverse(workflowId, advice) {
       const call = () =>
-        client.workflow.executeUpdateWithStart(reverseProvision, {
+        client.workflow.executeUpdateWithStart(reverseTransaction, {
           args: [advice],
           startWorkflowOperation: startOperation(workflowId),
         });
-      return (await answer(workflowId, advice.id, call, (s) => decideReverse(s, advice).answer)) as ChannelAnswer;
+      const decided = await answer(workflowId, advice.id, call, (s) => decideReverse(type, s, advice).answer);
+      return decided as ChannelAnswer;
     },
+    snapshot,
+  };
+}
+
+/** A query whose workflow may not exist. */
+async function queryOrUndefined<T>(query: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await query();
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return undefined;
+    throw error;
+  }
+}
+
+/** Where the API reads a voucher's record: its workflow, keyed by the keyed hash of its code. */
+export interface VoucherDirectory {
+  find(voucherWorkflowId: string): Promise<VoucherRecord | undefined>;
+}
+
+export function temporalVouchers(client: Client): VoucherDirectory {
+  return {
+    find: (workflowId) => queryOrUndefined(() => client.workflow.getHandle(workflowId).query(voucherSnapshot)),
   };
 }

@@ -1,0 +1,99 @@
+import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { ChannelConfig } from '../../config';
+import { errorAnswer, SwitchError } from '../../domain/errors';
+import type { ChannelAnswer } from '../../domain/provision';
+import { workflowIdFor } from '../../domain/provision';
+import {
+  type VoucherDetails,
+  type VoucherLookupState,
+  voucherLookupAnswer,
+  voucherWorkflowId,
+} from '../../domain/voucher';
+import type { AppEnv } from '../deps';
+import { voucherLookupQuery, voucherLookupResponse } from '../schemas/voucher-use';
+import { errorResponse, json, respond } from './parts';
+
+type LookupQuery = z.infer<typeof voucherLookupQuery>;
+
+const lookupVoucherRoute = createRoute({
+  method: 'get',
+  path: '/suv/v1/vouchers',
+  operationId: 'lookupVoucher',
+  summary: 'Look up a voucher by its code, its provision request id or its serial number',
+  security: [{ basicAuth: [] }],
+  request: { query: voucherLookupQuery },
+  responses: {
+    200: {
+      description: 'The voucher, its product and amounts, and where it is in its life',
+      ...json(voucherLookupResponse),
+    },
+    400: errorResponse('FORMAT_ERROR: no voucherCode, provisionRequestId or voucherSerialNumber'),
+    401: errorResponse('AUTHENTICATION_ERROR'),
+    404: errorResponse('UNABLE_TO_LOCATE_RECORD: no such voucher'),
+  },
+});
+
+interface Found {
+  details: VoucherDetails;
+  state: VoucherLookupState;
+}
+
+/** A confirmed voucher, from its own workflow. */
+async function byKey(c: Context<AppEnv>, voucherKey: string | undefined): Promise<Found | undefined> {
+  if (voucherKey === undefined) return undefined;
+  const voucher = await c.get('deps').vouchers.find(voucherWorkflowId(voucherKey));
+  return voucher && { details: voucher, state: voucher.state };
+}
+
+/** Any voucher the channel provisioned: its workflow once confirmed, its provision before that. */
+async function byProvision(c: Context<AppEnv>, channel: ChannelConfig, requestId: string): Promise<Found | undefined> {
+  const deps = c.get('deps');
+  const provision = await deps.provisions.snapshot(workflowIdFor(channel.clientId, requestId));
+  if (provision?.answer?.status !== 201) return undefined;
+  const details = provision.answer.body as unknown as VoucherDetails;
+  if (provision.phase === 'CONFIRMED') {
+    const confirmed = await byKey(c, deps.voucherKey(details.voucher.code));
+    if (confirmed) return confirmed;
+  }
+  return { details, state: provision.phase === 'REVERSED' ? 'REVERSED' : 'PROVISIONED' };
+}
+
+/**
+ * By code: anyone who holds the code may see its voucher. By provision request id or serial
+ * number: only the channel that provisioned it.
+ */
+async function findVoucher(c: Context<AppEnv>, channel: ChannelConfig, query: LookupQuery) {
+  const deps = c.get('deps');
+  if (query.voucherCode !== undefined) return byKey(c, deps.voucherKey(query.voucherCode));
+  if (query.provisionRequestId !== undefined) return byProvision(c, channel, query.provisionRequestId);
+  if (query.voucherSerialNumber !== undefined) {
+    return byKey(c, await deps.voucherKeyBySerial(channel.clientId, query.voucherSerialNumber));
+  }
+  return undefined;
+}
+
+function missingKey(): ChannelAnswer {
+  const entry = { field: 'voucherCode', msg: 'voucherCode, provisionRequestId or voucherSerialNumber is required' };
+  return errorAnswer('formatError', 'The query is not valid.', { detailMessage: { formatErrors: [entry] } });
+}
+
+export function registerVoucherLookupRoutes(app: OpenAPIHono<AppEnv>) {
+  app.openapi(lookupVoucherRoute, async (c) => {
+    const query = c.req.valid('query');
+    const channel = c.get('deps').channels.authenticate(c.req.header('authorization'));
+    if (!channel) throw new SwitchError('unauthenticated', 'Missing or invalid credentials.');
+    if (!query.voucherCode && !query.provisionRequestId && !query.voucherSerialNumber) {
+      return respond(c, missingKey());
+    }
+    const found = await findVoucher(c, channel, query);
+    // The receiver and settlement entity, when given, narrow the search like the code does.
+    const matches =
+      found &&
+      (query.receiverInstId === undefined || found.details.receiver?.id === query.receiverInstId) &&
+      (query.settlementEntityInstId === undefined ||
+        found.details.settlementEntity?.id === query.settlementEntityInstId);
+    if (!found || !matches) throw new SwitchError('unknownRecord', 'No such voucher.');
+    return respond(c, voucherLookupAnswer(found.details, found.state));
+  });
+}

@@ -1,0 +1,37 @@
+import type { LegTrace } from '../providers/types';
+import type { Lifecycle, TransactionType } from './lifecycle';
+import type { ProviderId } from './providers';
+
+/**
+ * A transaction as the reporting copy keeps it, built by its workflow at each step of the life
+ * cycle; the recording activity masks voucher codes before anything is written.
+ */
+export interface TransactionReport {
+  type: TransactionType;
+  transactionId: string;
+  channelId: string;
+  /** The channel API path the request came to. */
+  channelPath: string;
+  request: { id: string } & Record<string, unknown>;
+  receivedAt: string;
+  answeredAt?: string;
+  provider?: ProviderId;
+  voucherProvider?: string;
+  productId?: string;
+  amount?: { amount: number; currency: string };
+  switchReference: string;
+  providerReference?: string;
+  voucherCode?: string;
+  /** The keyed hash of the voucher code: how operators and lookups find the voucher without its code. */
+  voucherKey?: string;
+  voucherSerialNumber?: string;
+  /** The request's message to the provider and its answer. */
+  providerLeg?: LegTrace;
+  lifecycle: Lifecycle;
+}
+
+export const channelPaths: Record<TransactionType, string> = {
+  provision: '/suv/v1/vouchers',
+  redemption: '/suv/v1/redemptions',
+  refund: '/suv/v1/refunds',
+};

@@ -1,0 +1,57 @@
+import type { VoucherUseRequest } from '../api/schemas/voucher-use';
+import type { VoucherUseOrder, VoucherUseReceipt } from '../providers/types';
+import type { ProviderId } from './providers';
+import { answerProviderFailure, type ChannelAnswer, type Institution, type ProviderResult } from './provision';
+import type { VoucherRecord, VoucherUse } from './voucher';
+
+/** Everything a redemption or refund workflow needs, fixed when the channel's request arrives. */
+export interface UseInput {
+  type: VoucherUse;
+  transactionId: string;
+  /** The switch's own id for this redemption or refund, sent to the provider as its idempotency key. */
+  switchReference: string;
+  channelId: string;
+  messaging: 'single' | 'dual';
+  /** The keyed hash of the voucher code the request names: the voucher's workflow is found by it. */
+  voucherKey: string;
+  /** Each provider's deadline: the voucher's provider is known once the voucher is claimed. */
+  deadlinesMs: Record<ProviderId, number>;
+  /** As for a provision: the single-messaging confirmation window or the dual-messaging deadline. */
+  settleAfterMs: number;
+  switchInstitution: Institution;
+  request: VoucherUseRequest;
+  receivedAt: string;
+}
+
+export function useOrder(input: UseInput, voucher: VoucherRecord): VoucherUseOrder {
+  return {
+    reference: input.switchReference,
+    channelMessageId: input.request.id,
+    voucherCode: input.request.voucher.code,
+    provisionReference: voucher.provision.switchReference,
+  };
+}
+
+/** The channel's answer for a redemption or refund outcome (contract §1.5, redeem and refund rows). */
+export function answerUse(
+  input: UseInput,
+  voucher: VoucherRecord,
+  result: ProviderResult<VoucherUseReceipt>,
+): ChannelAnswer {
+  const { request } = input;
+  if (!result.ok) return answerProviderFailure(request.id, voucher.provider, result.failure);
+  const receiver = request.receiver ?? voucher.receiver;
+  return {
+    status: 201,
+    body: {
+      ...request,
+      settlementEntity: request.settlementEntity ?? input.switchInstitution,
+      receiver,
+      thirdPartyIdentifiers: [
+        ...request.thirdPartyIdentifiers,
+        { institutionId: input.switchInstitution.id, transactionIdentifier: input.switchReference },
+        { institutionId: receiver.id, transactionIdentifier: result.value.providerReference },
+      ],
+    },
+  };
+}

@@ -1,0 +1,192 @@
+import type { AdviceOperation } from '../providers/types';
+import { type ErrorKind, errorAnswer } from './errors';
+import type { ProviderId, ProviderProfile } from './providers';
+import type { ChannelAnswer, Institution } from './provision';
+
+/**
+ * A voucher's life after its provision is confirmed (contract §1.5): redeemable → redeemed →
+ * redemption confirmed → refunded → refund confirmed = redeemable again. One voucher workflow
+ * keeps this record and takes claims one at a time, so two redemptions of one voucher can never
+ * both go ahead.
+ */
+export type VoucherState =
+  | 'REDEEMABLE'
+  /** A redemption holds the voucher: at the provider, or awaiting its confirmation. */
+  | 'REDEEMED'
+  | 'REDEMPTION_CONFIRMED'
+  /** A refund holds the voucher: at the provider, or awaiting its confirmation. */
+  | 'REFUNDED'
+  /** Past its expiry date: the voucher workflow has finished. */
+  | 'EXPIRED';
+
+export type VoucherUse = 'redemption' | 'refund';
+
+/** An advice the switch accepted for this voucher that the provider may not have yet. */
+export interface PendingAdvice {
+  operation: AdviceOperation;
+  id: string;
+  /** The switch reference of the request it settles. */
+  requestId: string;
+  channelMessageId: string;
+  reason?: string;
+}
+
+export interface VoucherRecord {
+  /** The keyed hash of the voucher code: the voucher's identity without its secret. */
+  key: string;
+  provider: ProviderId;
+  voucherProvider?: string;
+  voucher: { code: string; serialNumber?: string; expiryDate?: string; [field: string]: unknown };
+  product?: { productId?: string; barcode?: string };
+  amounts?: Record<string, unknown>;
+  receiver: Institution;
+  settlementEntity: Institution;
+  thirdPartyIdentifiers: { institutionId: string; transactionIdentifier: string }[];
+  rrn?: string;
+  posInfo?: Record<string, unknown>;
+  /** The provision that issued the voucher: its channel, message id and switch reference. */
+  provision: { channelId: string; requestId: string; switchReference: string };
+  state: VoucherState;
+  /** The redemption or refund that holds the voucher now. */
+  holder?: { use: VoucherUse; reference: string };
+  /** The switch reference of the redemption a refund gives back. */
+  lastRedemption?: string;
+  /** Delivered to the provider by the next use before its own request, so none is refused for them. */
+  pendingAdvices: PendingAdvice[];
+}
+
+export interface Claim {
+  use: VoucherUse;
+  /** The switch reference of the redemption or refund. */
+  reference: string;
+  /** Where the answer goes. */
+  workflowId: string;
+}
+
+export type ClaimAnswer =
+  | { granted: true; voucher: VoucherRecord }
+  | { granted: false; kind: ErrorKind; message: string };
+
+const refuse = (kind: ErrorKind, message: string): ClaimAnswer => ({ granted: false, kind, message });
+
+/** Contract §1.5, redeem and refund rows: may this use take the voucher now? */
+export function decideClaim(voucher: VoucherRecord, claim: Claim, profile: ProviderProfile): ClaimAnswer {
+  if (voucher.holder?.reference === claim.reference) return { granted: true, voucher };
+  if (!profile.supportsRedemption) {
+    return refuse('redemptionNotSupported', `${profile.name} does not support redemptions.`);
+  }
+  if (claim.use === 'redemption') {
+    switch (voucher.state) {
+      case 'REDEEMABLE':
+        return { granted: true, voucher };
+      case 'EXPIRED':
+        return refuse('voucherNotRedeemable', 'The voucher has expired.');
+      default:
+        return refuse('voucherAlreadyRedeemed', 'The voucher was already redeemed.');
+    }
+  }
+  switch (voucher.state) {
+    case 'REDEMPTION_CONFIRMED':
+      return { granted: true, voucher };
+    case 'REDEEMED':
+      return refuse('redemptionNotConfirmed', 'The redemption is not confirmed yet.');
+    case 'REFUNDED':
+      return refuse('voucherAlreadyRefunded', 'A refund of this voucher is already pending.');
+    default:
+      return refuse('voucherNotRedeemed', 'The voucher is not redeemed.');
+  }
+}
+
+/** The claim for a voucher the switch does not know (never issued, unconfirmed or reversed, or long expired). */
+export function unknownVoucher(use: VoucherUse): ClaimAnswer {
+  return use === 'redemption'
+    ? refuse('voucherNotRedeemable', 'The voucher is not redeemable.')
+    : refuse('voucherNotRedeemed', 'The voucher is not redeemed.');
+}
+
+/** The voucher taken by a granted claim. */
+export function holdVoucher(voucher: VoucherRecord, claim: Claim): VoucherRecord {
+  return {
+    ...voucher,
+    state: claim.use === 'redemption' ? 'REDEEMED' : 'REFUNDED',
+    holder: { use: claim.use, reference: claim.reference },
+  };
+}
+
+/** How a use that holds the voucher ended, as it tells the voucher workflow. */
+export interface UseOutcome {
+  use: VoucherUse;
+  reference: string;
+  outcome: 'approved' | 'failed' | 'confirmed' | 'reversed';
+  /** The advice the provider must still get for this outcome (a confirmation or reversal). */
+  advice?: PendingAdvice;
+  /** Pending advices this use delivered to the provider before its own request. */
+  delivered: string[];
+}
+
+/** The state each outcome leaves, by use: a failed or reversed use gives the voucher back. */
+const afterOutcome: Record<VoucherUse, Record<UseOutcome['outcome'], VoucherState>> = {
+  redemption: { approved: 'REDEEMED', failed: 'REDEEMABLE', confirmed: 'REDEMPTION_CONFIRMED', reversed: 'REDEEMABLE' },
+  refund: {
+    approved: 'REFUNDED',
+    failed: 'REDEMPTION_CONFIRMED',
+    confirmed: 'REDEEMABLE',
+    reversed: 'REDEMPTION_CONFIRMED',
+  },
+};
+
+/** The voucher after a use's outcome; an outcome from a use that does not hold it changes nothing. */
+export function applyUseOutcome(voucher: VoucherRecord, event: UseOutcome): VoucherRecord {
+  const pendingAdvices = [
+    ...voucher.pendingAdvices.filter((advice) => !event.delivered.includes(advice.id)),
+    ...(event.advice ? [event.advice] : []),
+  ];
+  if (voucher.holder?.reference !== event.reference) return { ...voucher, pendingAdvices };
+  const state = afterOutcome[event.use][event.outcome];
+  const stillHeld = event.outcome === 'approved';
+  return {
+    ...voucher,
+    state,
+    holder: stillHeld ? voucher.holder : undefined,
+    lastRedemption:
+      event.use === 'redemption' && event.outcome === 'confirmed' ? event.reference : voucher.lastRedemption,
+    pendingAdvices,
+  };
+}
+
+/** The voucher once an advice reached the provider by store-and-forward. */
+export function adviceSettled(voucher: VoucherRecord, adviceId: string): VoucherRecord {
+  return { ...voucher, pendingAdvices: voucher.pendingAdvices.filter((advice) => advice.id !== adviceId) };
+}
+
+/** The voucher workflow may finish at expiry only when no use holds it and the provider has every advice. */
+export function isIdle(voucher: VoucherRecord): boolean {
+  return voucher.holder === undefined && voucher.pendingAdvices.length === 0;
+}
+
+/** Where a voucher is in its life, as lookupVoucher tells it; before its confirmation it has no workflow. */
+export type VoucherLookupState = VoucherState | 'PROVISIONED' | 'REVERSED';
+
+/** What lookupVoucher tells about a voucher: its provision's details. */
+export type VoucherDetails = Pick<
+  VoucherRecord,
+  'voucher' | 'product' | 'amounts' | 'receiver' | 'settlementEntity' | 'thirdPartyIdentifiers' | 'rrn' | 'posInfo'
+>;
+
+/** lookupVoucher's answer (contract §1.2 VoucherLookupResponse, with our `state`). */
+export function voucherLookupAnswer(details: VoucherDetails, state: VoucherLookupState): ChannelAnswer {
+  const { voucher, product, amounts, receiver, settlementEntity, thirdPartyIdentifiers, rrn, posInfo } = details;
+  return {
+    status: 200,
+    body: { voucher, product, amounts, receiver, settlementEntity, thirdPartyIdentifiers, rrn, posInfo, state },
+  };
+}
+
+/** The answer for a claim that was refused. */
+export function refusedClaimAnswer(answer: ClaimAnswer & { granted: false }, requestId: string): ChannelAnswer {
+  return errorAnswer(answer.kind, answer.message, { id: requestId });
+}
+
+export function voucherWorkflowId(voucherKey: string): string {
+  return `voucher-${voucherKey}`;
+}

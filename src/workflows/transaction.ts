@@ -1,0 +1,218 @@
+import type { UpdateDefinition } from '@temporalio/common';
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  setHandler,
+  uuid4,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import {
+  type AdviceDecision,
+  type AdviceKind,
+  type AdviceRecord,
+  adviceOperations,
+  answerRepeatedSubmission,
+  type ChannelAdvice,
+  decideConfirm,
+  decideReverse,
+  type Lifecycle,
+  type SubmissionMode,
+  type TransactionType,
+} from '../domain/lifecycle';
+import { type ProviderId, providerProfiles } from '../domain/providers';
+import { type ChannelAnswer, lostAttempt, type ProviderAttempt } from '../domain/provision';
+import type { TransactionReport } from '../domain/report';
+import { confirmTransaction, rejectedWithAnswer, reverseTransaction, transactionSnapshot } from './messages';
+
+/*
+ * What every transaction workflow (provision, redemption, refund) does the same way: take the
+ * request and the channel's advices, ask the provider once, wait for the settlement, and deliver
+ * the advices by store-and-forward.
+ */
+
+const { recordTransaction } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  // No attempt limit: the reporting copy catches up whenever its database is back.
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+/** Rejects an update with the channel's answer: a rejected update leaves no trace in history. */
+function reject(answer: ChannelAnswer): never {
+  throw ApplicationFailure.create({ type: rejectedWithAnswer, nonRetryable: true, details: [answer] });
+}
+
+export function newLifecycle(): Lifecycle {
+  return { phase: 'AWAITING_REQUEST', advices: [] };
+}
+
+/**
+ * Registers the request, advice and snapshot handlers of a transaction; resolves with the
+ * request, or with undefined when only a reversal came (the transaction then only remembers it).
+ */
+export async function receiveRequest<I extends { request: { id: string } }>(
+  type: TransactionType,
+  state: Lifecycle,
+  submit: UpdateDefinition<ChannelAnswer, [I, SubmissionMode]>,
+): Promise<I | undefined> {
+  let input: I | undefined;
+  // Advices that arrive while the provider is being asked wait for its answer.
+  const notInFlight = () => state.phase !== 'IN_FLIGHT';
+
+  setHandler(transactionSnapshot, () => state);
+
+  setHandler(
+    submit,
+    async (given, mode) => {
+      if (input === undefined && state.earlyReversalId === undefined) {
+        input = given;
+        state.phase = 'IN_FLIGHT';
+      }
+      await condition(() => state.answer !== undefined || input === undefined);
+      return input === given
+        ? (state.answer as ChannelAnswer)
+        : answerRepeatedSubmission(type, state, given.request.id, mode);
+    },
+    {
+      validator: (given, mode) => {
+        if (state.earlyReversalId !== undefined) reject(answerRepeatedSubmission(type, state, given.request.id, mode));
+      },
+    },
+  );
+
+  function handleAdvice<A extends ChannelAdvice & { reversalReason?: string }>(
+    update: UpdateDefinition<ChannelAnswer, [A]>,
+    kind: AdviceKind,
+    decide: (type: TransactionType, state: Lifecycle, advice: A) => AdviceDecision,
+  ) {
+    setHandler(
+      update,
+      async (advice) => {
+        await condition(notInFlight);
+        const decision = decide(type, state, advice);
+        if (decision.accept && decision.settle) settle(state, kind, advice.id, 'channel', advice.reversalReason);
+        if (!decision.accept && decision.remember) state.earlyReversalId = advice.id;
+        return decision.answer;
+      },
+      {
+        validator: (advice) => {
+          if (!notInFlight()) return;
+          const decision = decide(type, state, advice);
+          if (!decision.accept && !decision.remember) reject(decision.answer);
+        },
+      },
+    );
+  }
+  handleAdvice(confirmTransaction, 'confirm', decideConfirm);
+  handleAdvice(reverseTransaction, 'reverse', decideReverse);
+
+  await condition(() => input !== undefined || state.earlyReversalId !== undefined);
+  return input;
+}
+
+/** Settles the transaction with a confirmation or reversal, to be delivered to the provider. */
+export function settle(
+  state: Lifecycle,
+  kind: AdviceKind,
+  id: string,
+  origin: AdviceRecord['origin'],
+  reason?: string,
+): AdviceRecord {
+  const advice: AdviceRecord = { kind, id, origin, reason, saf: 'pending' };
+  state.advices.push(advice);
+  state.phase = kind === 'confirm' ? 'CONFIRMED' : 'REVERSED';
+  return advice;
+}
+
+/** The switch settles an approved transaction that nobody settled within its window. */
+export async function awaitSettlement(state: Lifecycle, settleAfterMs: number, messaging: 'single' | 'dual') {
+  if (state.phase !== 'APPROVED') return;
+  if (await condition(() => state.phase !== 'APPROVED', settleAfterMs)) return;
+  // Single messaging: the switch confirms for the channel. Dual: an unconfirmed transaction is reversed.
+  settle(state, messaging === 'single' ? 'confirm' : 'reverse', uuid4(), 'switch', 'TIMEOUT');
+}
+
+/**
+ * Calls the provider once. A request is never repeated blindly: an unknown outcome is settled
+ * by reversal instead. A lost worker ends the call like a provider timeout.
+ */
+export async function askProvider<T>(
+  deadlineMs: number,
+  order: unknown,
+  call: (activities: Activities) => Promise<ProviderAttempt<T>>,
+): Promise<ProviderAttempt<T>> {
+  const activities = proxyActivities<Activities>({
+    // The activity gives up at the provider's deadline itself; this bound only catches a lost worker.
+    startToCloseTimeout: deadlineMs + 5_000,
+    retry: { maximumAttempts: 1 },
+  });
+  const startedAt = new Date().toISOString();
+  try {
+    return await call(activities);
+  } catch (error) {
+    return lostAttempt(order, startedAt, (error as Error).message);
+  }
+}
+
+/** Where a transaction's advices go: its provider, and the request they settle. */
+export interface AdviceTarget {
+  type: TransactionType;
+  provider: ProviderId;
+  deadlineMs: number;
+  /** The switch reference the provider knows the request by. */
+  requestReference: string;
+  channelMessageId: string;
+}
+
+/** Delivers each pending advice until the provider settles it; providers without advices have them consumed. */
+export async function storeAndForward(target: AdviceTarget, advices: AdviceRecord[]) {
+  const { deliverAdvice } = proxyActivities<Activities>({
+    startToCloseTimeout: target.deadlineMs + 5_000,
+    // No attempt limit and no time limit: the advice is repeated until the provider answers.
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+  });
+  for (const advice of advices.filter((a) => a.saf === 'pending')) {
+    if (!providerProfiles[target.provider].supportsAdvices) {
+      advice.saf = 'consumed';
+      continue;
+    }
+    const delivery = await deliverAdvice({
+      provider: target.provider,
+      operation: adviceOperations[target.type][advice.kind],
+      advice: providerAdvice(target, advice),
+      deadlineMs: target.deadlineMs,
+    });
+    advice.saf = delivery.saf;
+    advice.lastError = delivery.error;
+    advice.trace = delivery.trace;
+  }
+}
+
+export function providerAdvice(target: AdviceTarget, advice: AdviceRecord) {
+  return {
+    id: advice.id,
+    requestId: target.requestReference,
+    channelMessageId: target.channelMessageId,
+    reason: advice.reason,
+  };
+}
+
+/**
+ * Writes to the reporting copy one after another, each with the state of its moment, without
+ * holding up the transaction: a reporting outage delays neither timers nor deliveries.
+ */
+export function reportingChain(report: () => TransactionReport) {
+  let recording = Promise.resolve();
+  return {
+    record() {
+      const snapshot = report();
+      recording = recording.then(() => recordTransaction(snapshot));
+    },
+    /** Waits for the last write, then for every handler, so the workflow can finish. */
+    async finish() {
+      await recording;
+      await condition(allHandlersFinished);
+    },
+  };
+}
