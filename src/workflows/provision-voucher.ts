@@ -41,7 +41,11 @@ import { voucherLifecycle } from './voucher-lifecycle';
  */
 export async function provisionVoucher(): Promise<Lifecycle> {
   const state = newLifecycle();
-  const input = await receiveRequest('provision', state, submitProvision);
+  // A confirmed voucher is redeemable as soon as the channel has its 202: its workflow exists by then.
+  let voucherWorkflowReady = false;
+  const input = await receiveRequest('provision', state, submitProvision, () =>
+    condition(() => voucherWorkflowReady || state.phase !== 'CONFIRMED'),
+  );
   if (input === undefined) {
     // Only a reversal came: the finished workflow keeps it, and refuses the request if it comes late.
     await condition(allHandlersFinished);
@@ -75,6 +79,7 @@ export async function provisionVoucher(): Promise<Lifecycle> {
   if (state.phase === 'CONFIRMED' && attempt.ok && voucherKey !== undefined) {
     await startVoucherWorkflow(voucherRecord(input, attempt, voucherKey, pendingConfirmation(target, state)));
   }
+  voucherWorkflowReady = true;
   if (state.advices.length > 0) {
     reporting.record();
     await storeAndForward(target, state.advices);

@@ -55,6 +55,8 @@ export async function receiveRequest<I extends { request: { id: string } }>(
   type: TransactionType,
   state: Lifecycle,
   submit: UpdateDefinition<ChannelAnswer, [I, SubmissionMode]>,
+  /** Resolves once what an accepted advice sets in motion is in place; the channel's 202 waits for it. */
+  adviceTakenEffect: () => Promise<void> = async () => {},
 ): Promise<I | undefined> {
   let input: I | undefined;
   // Advices that arrive while the provider is being asked wait for its answer.
@@ -93,6 +95,7 @@ export async function receiveRequest<I extends { request: { id: string } }>(
         const decision = decide(type, state, advice);
         if (decision.accept && decision.settle) settle(state, kind, advice.id, 'channel', advice.reversalReason);
         if (!decision.accept && decision.remember) state.earlyReversalId = advice.id;
+        if (decision.accept) await adviceTakenEffect();
         return decision.answer;
       },
       {

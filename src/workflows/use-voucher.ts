@@ -58,17 +58,25 @@ async function useVoucher(use: VoucherUse): Promise<Lifecycle> {
   setHandler(claimAnswered, (answer) => {
     claim = answer;
   });
-  const input = await receiveRequest(use, state, submitUse);
+  // The channel's 202 for a confirmation or reversal waits until the voucher knows of it, so the
+  // channel's next request for the voucher (a refund after a confirmed redemption) finds it up to date.
+  let toldVoucher: Lifecycle['phase'] | undefined;
+  const voucherKnowsSettlement = () =>
+    (state.phase !== 'CONFIRMED' && state.phase !== 'REVERSED') || toldVoucher === state.phase;
+  const input = await receiveRequest(use, state, submitUse, () => condition(voucherKnowsSettlement));
   if (input === undefined) {
     await condition(allHandlersFinished);
     return state;
   }
   const reporting = reportingChain(() => useReport(input, state, voucherOf(claim)));
   const voucherWorkflow = getExternalWorkflowHandle(voucherWorkflowId(input.voucherKey));
-  const tellVoucher = (outcome: Omit<UseOutcome, 'use' | 'reference'>) =>
-    voucherWorkflow
+  const tellVoucher = async (outcome: Omit<UseOutcome, 'use' | 'reference'>) => {
+    const phase = state.phase;
+    await voucherWorkflow
       .signal(voucherEvent, { type: 'outcome', outcome: { use, reference: input.switchReference, ...outcome } })
       .catch(() => undefined);
+    toldVoucher = phase;
+  };
 
   try {
     await voucherWorkflow.signal(voucherEvent, {

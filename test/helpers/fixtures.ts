@@ -30,3 +30,24 @@ export const demoChannel = { clientId: '22222222', password: 'password' };
 export function basicAuth(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 }
+
+const exampleRedemption = JSON.parse(readFileSync(new URL('RedemptionRequest.json', examples), 'utf8'));
+const exampleRefund = JSON.parse(readFileSync(new URL('RefundRequest.json', examples), 'utf8'));
+const exampleBasicAdvice = JSON.parse(readFileSync(new URL('BasicAdvice.json', examples), 'utf8'));
+
+/** The contract's example RedemptionRequest for the voucher `code`, with a fresh id. */
+export function makeRedemptionRequest(code: string, overrides: Json = {}): Json {
+  const example = structuredClone(exampleRedemption);
+  return { ...example, id: randomUUID(), voucher: { ...example.voucher, code }, ...overrides };
+}
+
+/** The contract's example RefundRequest for the voucher `code`, with a fresh id. */
+export function makeRefundRequest(code: string, overrides: Json = {}): Json {
+  const example = structuredClone(exampleRefund);
+  return { ...example, id: randomUUID(), voucher: { ...example.voucher, code }, ...overrides };
+}
+
+/** A confirmation of a redemption or refund (the example BasicAdvice) of `requestId`, with a fresh id. */
+export function makeBasicAdvice(requestId: string, overrides: Json = {}): Json {
+  return { ...structuredClone(exampleBasicAdvice), id: randomUUID(), requestId, ...overrides };
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  adviceOperations,
   answerRepeatedSubmission,
   decideConfirm,
   decideReverse,
@@ -114,5 +115,113 @@ describe('retryNotSupported', () => {
       status: 404,
       body: { id: 'request-1', errorType: 'FUNCTION_NOT_SUPPORTED' },
     });
+  });
+});
+
+describe('redemption and refund advices', () => {
+  const redeemed = { status: 200, body: { id: 'request-1' } };
+  const use = (phase: Phase, extra: Partial<Lifecycle> = {}): Lifecycle => at(phase, { answer: redeemed, ...extra });
+
+  it.each(['redemption', 'refund'] as const)('a confirmation of an approved %s settles it', (type) => {
+    expect(decideConfirm(type, use('APPROVED'), advice)).toEqual({
+      accept: true,
+      settle: true,
+      answer: { status: 202, body: advice },
+    });
+  });
+
+  it.each([
+    ['redemption', 'CONFIRMED', 'VOUCHER_NOT_REDEEMED'],
+    ['redemption', 'REVERSED', 'VOUCHER_NOT_REDEEMED'],
+    ['redemption', 'DECLINED', 'VOUCHER_NOT_REDEEMED'],
+    ['refund', 'CONFIRMED', 'VOUCHER_NOT_REFUNDED'],
+    ['refund', 'REVERSED', 'VOUCHER_NOT_REFUNDED'],
+    ['refund', 'DECLINED', 'VOUCHER_NOT_REFUNDED'],
+  ] as const)('refuses a confirmation of a %s in %s with 400 %s', (type, phase, errorType) => {
+    expect(decideConfirm(type, use(phase), advice)).toEqual({
+      accept: false,
+      remember: false,
+      answer: {
+        status: 400,
+        body: { id: 'advice-1', originalId: 'request-1', errorType, errorMessage: expect.any(String) },
+      },
+    });
+  });
+
+  it.each([
+    ['redemption', 'REDEMPTION_ALREADY_CONFIRMED'],
+    ['refund', 'REFUND_ALREADY_CONFIRMED'],
+  ] as const)('refuses a reversal of a confirmed %s with 400 %s', (type, errorType) => {
+    const confirmed = use('CONFIRMED', {
+      advices: [{ kind: 'confirm', id: 'conf-1', origin: 'channel', saf: 'pending' }],
+    });
+    expect(decideReverse(type, confirmed, advice)).toMatchObject({
+      accept: false,
+      remember: false,
+      answer: { status: 400, body: { id: 'advice-1', originalId: 'request-1', errorType } },
+    });
+  });
+
+  it.each([
+    ['redemption', 'APPROVED', true],
+    ['redemption', 'REVERSED', false],
+    ['redemption', 'DECLINED', false],
+    ['refund', 'APPROVED', true],
+    ['refund', 'REVERSED', false],
+    ['refund', 'DECLINED', false],
+  ] as const)('accepts a reversal of a %s in %s (settles: %s)', (type, phase, settle) => {
+    expect(decideReverse(type, use(phase), advice)).toEqual({
+      accept: true,
+      settle,
+      answer: { status: 202, body: advice },
+    });
+  });
+
+  it.each([
+    ['redemption', 'confirm'],
+    ['redemption', 'reverse'],
+    ['refund', 'confirm'],
+    ['refund', 'reverse'],
+  ] as const)('answers 404 UNABLE_TO_LOCATE_RECORD to a %s %s for an unknown request', (type, kind) => {
+    const unseen: Lifecycle = { phase: 'AWAITING_REQUEST', advices: [] };
+    const decide = kind === 'confirm' ? decideConfirm : decideReverse;
+    expect(decide(type, unseen, advice)).toMatchObject({
+      accept: false,
+      remember: kind === 'reverse',
+      answer: {
+        status: 404,
+        body: { id: 'advice-1', originalId: 'request-1', errorType: 'UNABLE_TO_LOCATE_RECORD' },
+      },
+    });
+  });
+
+  it.each([
+    ['redemption', 'request', 'REDEMPTION_ALREADY_REVERSED'],
+    ['redemption', 'retry', 'REDEMPTION_ALREADY_REVERSED'],
+    ['refund', 'request', 'REFUND_ALREADY_REVERSED'],
+    ['refund', 'retry', 'REFUND_ALREADY_REVERSED'],
+  ] as const)('refuses a %s %s that arrives after its reversal with %s', (type, mode, errorType) => {
+    const unseen: Lifecycle = { phase: 'AWAITING_REQUEST', earlyReversalId: 'rev-9', advices: [] };
+    expect(answerRepeatedSubmission(type, unseen, 'request-1', mode)).toEqual({
+      status: 400,
+      body: { id: 'request-1', originalId: 'rev-9', errorType, errorMessage: expect.any(String) },
+    });
+  });
+
+  it.each(['redemption', 'refund'] as const)('answers a duplicate %s with DUPLICATE_RECORD and no voucher', (type) => {
+    // Even an answer that carries a voucher is not echoed: only a provision's duplicate gets it.
+    const answered = at('CONFIRMED', { answer: { status: 201, body: { id: 'request-1', voucher: { code: '1' } } } });
+    expect(answerRepeatedSubmission(type, answered, 'request-1', 'request')).toEqual({
+      status: 400,
+      body: { id: 'request-1', errorType: 'DUPLICATE_RECORD', errorMessage: expect.any(String) },
+    });
+    expect(answerRepeatedSubmission(type, use('CONFIRMED'), 'request-1', 'retry')).toBe(redeemed);
+  });
+
+  it('names the provider operation of each advice', () => {
+    expect(adviceOperations.redemption.confirm).toBe('confirmRedeem');
+    expect(adviceOperations.redemption.reverse).toBe('reverseRedeem');
+    expect(adviceOperations.refund.confirm).toBe('confirmRefund');
+    expect(adviceOperations.refund.reverse).toBe('reverseRefund');
   });
 });
