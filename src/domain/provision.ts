@@ -86,19 +86,42 @@ const failureKinds: Record<Exclude<ProviderFailure['kind'], 'declined'>, ErrorKi
 export function answerProvision(input: ProvisionInput, result: ProviderResult<ProvisionedVoucher>): ChannelAnswer {
   const { request } = input;
   if (!result.ok) return answerProviderFailure(request.id, input.provider, result.failure);
-  const receiver = request.receiver ?? input.providerInstitution;
+  const approved = approvedAnswer(request, {
+    switchInstitution: input.switchInstitution,
+    switchReference: input.switchReference,
+    receiver: request.receiver ?? input.providerInstitution,
+    providerReference: result.value.providerReference,
+  });
+  return { ...approved, body: { ...approved.body, voucher: { ...request.voucher, ...result.value.voucher } } };
+}
+
+/** Who approved a request, as the channel's answer names them. */
+export interface Approval {
+  switchInstitution: Institution;
+  switchReference: string;
+  receiver: Institution;
+  providerReference: string;
+}
+
+/**
+ * A request the provider approved (contract §1.2): echoed as received, with the settlement entity
+ * and receiver named, and the switch's and the provider's identifiers appended to the channel's.
+ */
+export function approvedAnswer(
+  request: { settlementEntity?: Institution; thirdPartyIdentifiers: object[] } & object,
+  approval: Approval,
+): ChannelAnswer {
   return {
     status: 201,
     body: {
       ...request,
-      settlementEntity: request.settlementEntity ?? input.switchInstitution,
-      receiver,
+      settlementEntity: request.settlementEntity ?? approval.switchInstitution,
+      receiver: approval.receiver,
       thirdPartyIdentifiers: [
         ...request.thirdPartyIdentifiers,
-        { institutionId: input.switchInstitution.id, transactionIdentifier: input.switchReference },
-        { institutionId: receiver.id, transactionIdentifier: result.value.providerReference },
+        { institutionId: approval.switchInstitution.id, transactionIdentifier: approval.switchReference },
+        { institutionId: approval.receiver.id, transactionIdentifier: approval.providerReference },
       ],
-      voucher: { ...request.voucher, ...result.value.voucher },
     },
   };
 }

@@ -1,7 +1,13 @@
 import type { VoucherUseRequest } from '../api/schemas/voucher-use';
 import type { VoucherUseOrder, VoucherUseReceipt } from '../providers/types';
 import type { ProviderId } from './providers';
-import { answerProviderFailure, type ChannelAnswer, type Institution, type ProviderResult } from './provision';
+import {
+  answerProviderFailure,
+  approvedAnswer,
+  type ChannelAnswer,
+  type Institution,
+  type ProviderResult,
+} from './provision';
 import type { VoucherRecord, VoucherUse } from './voucher';
 
 /** Everything a redemption or refund workflow needs, fixed when the channel's request arrives. */
@@ -40,18 +46,10 @@ export function answerUse(
 ): ChannelAnswer {
   const { request } = input;
   if (!result.ok) return answerProviderFailure(request.id, voucher.provider, result.failure);
-  const receiver = request.receiver ?? voucher.receiver;
-  return {
-    status: 201,
-    body: {
-      ...request,
-      settlementEntity: request.settlementEntity ?? input.switchInstitution,
-      receiver,
-      thirdPartyIdentifiers: [
-        ...request.thirdPartyIdentifiers,
-        { institutionId: input.switchInstitution.id, transactionIdentifier: input.switchReference },
-        { institutionId: receiver.id, transactionIdentifier: result.value.providerReference },
-      ],
-    },
-  };
+  return approvedAnswer(request, {
+    switchInstitution: input.switchInstitution,
+    switchReference: input.switchReference,
+    receiver: request.receiver ?? voucher.receiver,
+    providerReference: result.value.providerReference,
+  });
 }

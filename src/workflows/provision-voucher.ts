@@ -11,6 +11,7 @@ import { adviceOperations, type Lifecycle } from '../domain/lifecycle';
 import { providerProfiles } from '../domain/providers';
 import {
   answerProvision,
+  type ChannelAnswer,
   type ProvisionAttempt,
   type ProvisionInput,
   phaseAfter,
@@ -18,7 +19,7 @@ import {
   switchReversalReason,
 } from '../domain/provision';
 import { channelPaths, type TransactionReport } from '../domain/report';
-import { type PendingAdvice, type VoucherRecord, voucherWorkflowId } from '../domain/voucher';
+import { type PendingAdvice, type VoucherDetails, type VoucherRecord, voucherWorkflowId } from '../domain/voucher';
 import { submitProvision, voucherEvent } from './messages';
 import {
   type AdviceTarget,
@@ -76,8 +77,8 @@ export async function provisionVoucher(): Promise<Lifecycle> {
     channelMessageId: input.request.id,
   };
   const voucherKey = attempt.ok ? attempt.voucherKey : undefined;
-  if (state.phase === 'CONFIRMED' && attempt.ok && voucherKey !== undefined) {
-    await startVoucherWorkflow(voucherRecord(input, attempt, voucherKey, pendingConfirmation(target, state)));
+  if (state.phase === 'CONFIRMED' && state.answer && voucherKey !== undefined) {
+    await startVoucherWorkflow(voucherRecord(input, state.answer, voucherKey, pendingConfirmation(target, state)));
   }
   voucherWorkflowReady = true;
   if (state.advices.length > 0) {
@@ -99,33 +100,28 @@ function pendingConfirmation(target: AdviceTarget, state: Lifecycle): PendingAdv
   return { operation: adviceOperations.provision.confirm, ...providerAdvice(target, confirmation) };
 }
 
+/** The voucher as its workflow keeps it: the details the channel was answered with. */
 function voucherRecord(
   input: ProvisionInput,
-  attempt: ProvisionAttempt & { ok: true },
+  answer: ChannelAnswer,
   key: string,
   pending: PendingAdvice | undefined,
 ): VoucherRecord {
-  const answer = input.request;
+  const { voucher, product, amounts, receiver, settlementEntity, thirdPartyIdentifiers, rrn, posInfo } =
+    answer.body as unknown as VoucherDetails;
   return {
     key,
     provider: input.provider,
     voucherProvider: input.voucherProvider,
-    voucher: { ...answer.voucher, ...attempt.value.voucher },
-    product: answer.product,
-    amounts: answer.amounts,
-    receiver: answer.receiver ?? input.providerInstitution,
-    settlementEntity: answer.settlementEntity ?? input.switchInstitution,
-    thirdPartyIdentifiers: [
-      ...answer.thirdPartyIdentifiers,
-      { institutionId: input.switchInstitution.id, transactionIdentifier: input.switchReference },
-      {
-        institutionId: (answer.receiver ?? input.providerInstitution).id,
-        transactionIdentifier: attempt.value.providerReference,
-      },
-    ],
-    rrn: answer.rrn,
-    posInfo: answer.posInfo,
-    provision: { channelId: input.channelId, requestId: answer.id, switchReference: input.switchReference },
+    voucher,
+    product,
+    amounts,
+    receiver,
+    settlementEntity,
+    thirdPartyIdentifiers,
+    rrn,
+    posInfo,
+    provision: { channelId: input.channelId, requestId: input.request.id, switchReference: input.switchReference },
     state: 'REDEEMABLE',
     pendingAdvices: pending ? [pending] : [],
   };

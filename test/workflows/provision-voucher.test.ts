@@ -1,20 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createActivities } from '../../src/activities';
-import { openReportingStore, type ReportingStore } from '../../src/db/client';
+import { describe, expect, it } from 'vitest';
 import { findTransaction } from '../../src/db/queries/transactions';
-import { type ProviderId, providerProfiles } from '../../src/domain/providers';
-import { type ProvisionInput, workflowIdFor } from '../../src/domain/provision';
-import { listen, type RunningServer } from '../../src/http-server';
-import { createProviderRegistry } from '../../src/providers/registry';
-import { createSimulatorApp } from '../../src/providers/simulator/app';
-import { workflowsPath } from '../../src/runtime';
-import { ensure, temporalTestServer } from '../../src/temporal/binaries';
-import { voucherKeyer } from '../../src/voucher-key';
+import type { ProvisionInput } from '../../src/domain/provision';
 import {
   confirmTransaction,
   reverseTransaction,
@@ -22,76 +11,17 @@ import {
   transactionSnapshot,
 } from '../../src/workflows/messages';
 import type { provisionVoucher } from '../../src/workflows/provision-voucher';
-import { makeProvisionRequest } from '../helpers/fixtures';
+import { provisionInput, useTimeSkipping } from '../helpers/time-skipping';
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundle;
-let simulator: RunningServer;
-let sim: ReturnType<typeof createSimulatorApp>;
-let reporting: ReportingStore;
+const ts = useTimeSkipping();
 
-beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-  bundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
-  sim = createSimulatorApp();
-  simulator = await listen(sim.app, 0);
-  reporting = await openReportingStore({ pgliteDir: 'memory://' });
-});
-afterAll(async () => {
-  await simulator?.close();
-  await reporting?.close();
-});
-beforeEach(() => sim.behaviours.clear());
-
-const fifteenMinutes = 15 * 60_000;
-
-function provisionInput(messaging: 'single' | 'dual', provider: ProviderId = 'flash'): ProvisionInput {
-  const request = makeProvisionRequest() as unknown as ProvisionInput['request'];
-  return {
-    transactionId: workflowIdFor('22222222', request.id),
-    switchReference: randomUUID(),
-    channelId: '22222222',
-    messaging,
-    provider,
-    deadlineMs: 5_000,
-    settleAfterMs: messaging === 'single' ? 60_000 : fifteenMinutes,
-    switchInstitution: { id: '33333333', name: 'Voucher Switch' },
-    providerInstitution: providerProfiles[provider].institution,
-    request,
-    receivedAt: new Date().toISOString(),
-  };
-}
-
-/**
- * Runs `body` with its own time-skipping server (its clock is global, and one test's waits must
- * not bleed into the next) and a worker; `provision` starts a transaction there.
- */
-async function withWorker(
-  body: (provision: (input: ProvisionInput) => ReturnType<typeof startProvision>) => Promise<void>,
-) {
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: ensure(temporalTestServer) } },
-  });
-  const taskQueue = `wf-${randomUUID()}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: bundle,
-    activities: createActivities({
-      providers: createProviderRegistry({ baseUrl: simulator.url }),
-      db: reporting.db,
-      voucherKey: voucherKeyer('test-voucher-hash-key'),
-    }),
-  });
-  try {
-    await worker.runUntil(() => body((input) => startProvision(taskQueue, input)));
-  } finally {
-    await env.teardown();
-  }
+/** Runs `body` with its own server and worker; `provision` starts a transaction there. */
+function withWorker(body: (provision: (input: ProvisionInput) => ReturnType<typeof startProvision>) => Promise<void>) {
+  return ts.withWorker((taskQueue) => body((input) => startProvision(taskQueue, input)));
 }
 
 async function startProvision(taskQueue: string, input: ProvisionInput) {
-  const answer = await env.client.workflow.executeUpdateWithStart(submitProvision, {
+  const answer = await ts.env.client.workflow.executeUpdateWithStart(submitProvision, {
     args: [input, 'request'],
     startWorkflowOperation: new WithStartWorkflowOperation<typeof provisionVoucher>('provisionVoucher', {
       workflowId: input.transactionId,
@@ -100,12 +30,12 @@ async function startProvision(taskQueue: string, input: ProvisionInput) {
       workflowIdConflictPolicy: 'USE_EXISTING',
     }),
   });
-  return { answer, handle: env.client.workflow.getHandle<typeof provisionVoucher>(input.transactionId) };
+  return { answer, handle: ts.env.client.workflow.getHandle<typeof provisionVoucher>(input.transactionId) };
 }
 
 const adviceFor = (input: ProvisionInput) => ({ id: randomUUID(), requestId: input.request.id });
 const providerSaw = (input: ProvisionInput, operation: string) =>
-  sim.ledger.filter((e) => e.channelMessageId === input.request.id && e.operation === operation);
+  ts.sim.ledger.filter((e) => e.channelMessageId === input.request.id && e.operation === operation);
 
 describe('provision workflow timers (time-skipping server)', () => {
   it('reverses an unconfirmed dual-messaging provision at the confirmation deadline', async () => {
@@ -154,16 +84,16 @@ describe('provision workflow timers (time-skipping server)', () => {
     await withWorker(async (provision) => {
       const input = provisionInput('dual');
       const { handle } = await provision(input);
-      sim.behaviours.add({ provider: 'flash', operation: 'confirm', mode: 'down' });
+      ts.sim.behaviours.add({ provider: 'flash', operation: 'confirm', mode: 'down' });
       expect((await handle.executeUpdate(confirmTransaction, { args: [adviceFor(input)] })).status).toBe(202);
 
-      await env.sleep('4 hours');
+      await ts.env.sleep('4 hours');
       const attempts = providerSaw(input, 'confirm');
       expect(attempts.length).toBeGreaterThan(40); // backoff capped at five minutes: roughly one every five
       expect(attempts.every((e) => e.outcome === 'down')).toBe(true);
       expect((await handle.query(transactionSnapshot)).advices[0]?.saf).toBe('pending');
 
-      sim.behaviours.clear();
+      ts.sim.behaviours.clear();
       const final = await handle.result();
       expect(final.advices[0]?.saf).toBe('delivered');
       expect(providerSaw(input, 'confirm').filter((e) => e.outcome === 'ok')).toHaveLength(1);
@@ -185,21 +115,21 @@ describe('provision workflow timers (time-skipping server)', () => {
   it('answers and settles while the reporting store is down, and records everything once it is back', async () => {
     const input = provisionInput('dual');
     await withWorker(async (provision) => {
-      await reporting.db.execute(sql`alter table transactions rename to transactions_offline`);
+      await ts.reporting.db.execute(sql`alter table transactions rename to transactions_offline`);
       const { answer, handle } = await provision(input);
       expect(answer.status).toBe(201);
       expect((await handle.executeUpdate(confirmTransaction, { args: [adviceFor(input)] })).status).toBe(202);
 
       // Hours of simulated outage: the write is retried, the workflow waits, nothing is lost.
-      await env.sleep('3 hours');
+      await ts.env.sleep('3 hours');
       const pending = (await handle.describe()).raw.pendingActivities ?? [];
       expect(pending[0]?.activityType?.name).toBe('recordTransaction');
       expect(pending[0]?.attempt).toBeGreaterThan(100);
-      await expect(findTransaction(reporting.db, input.transactionId)).rejects.toThrow();
+      await expect(findTransaction(ts.reporting.db, input.transactionId)).rejects.toThrow();
 
-      await reporting.db.execute(sql`alter table transactions_offline rename to transactions`);
+      await ts.reporting.db.execute(sql`alter table transactions_offline rename to transactions`);
       expect((await handle.result()).phase).toBe('CONFIRMED');
     });
-    expect(await findTransaction(reporting.db, input.transactionId)).toMatchObject({ state: 'CONFIRMED' });
+    expect(await findTransaction(ts.reporting.db, input.transactionId)).toMatchObject({ state: 'CONFIRMED' });
   });
 });

@@ -1,20 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Client, WithStartWorkflowOperation } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createActivities } from '../../src/activities';
-import { openReportingStore, type ReportingStore } from '../../src/db/client';
-import { providerIds, providerProfiles } from '../../src/domain/providers';
-import { type ProvisionInput, workflowIdFor } from '../../src/domain/provision';
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import { describe, expect, it } from 'vitest';
+import { providerIds } from '../../src/domain/providers';
+import { workflowIdFor } from '../../src/domain/provision';
 import type { UseInput } from '../../src/domain/use';
 import { type VoucherRecord, type VoucherUse, voucherWorkflowId } from '../../src/domain/voucher';
-import { listen, type RunningServer } from '../../src/http-server';
-import { createProviderRegistry } from '../../src/providers/registry';
-import { createSimulatorApp } from '../../src/providers/simulator/app';
 import type { SimulatedOperation } from '../../src/providers/simulator/behaviours';
-import { workflowsPath } from '../../src/runtime';
-import { ensure, temporalTestServer } from '../../src/temporal/binaries';
 import { voucherKeyer } from '../../src/voucher-key';
 import {
   confirmTransaction,
@@ -28,81 +19,21 @@ import type { provisionVoucher } from '../../src/workflows/provision-voucher';
 import type { redeemVoucher } from '../../src/workflows/use-voucher';
 import type { voucherLifecycle } from '../../src/workflows/voucher-lifecycle';
 import { eventually } from '../helpers/eventually';
-import { makeProvisionRequest, makeRedemptionRequest, makeRefundRequest } from '../helpers/fixtures';
+import { makeRedemptionRequest, makeRefundRequest } from '../helpers/fixtures';
+import { fifteenMinutes, provisionInput, testVoucherHashKey, useTimeSkipping } from '../helpers/time-skipping';
 
-let env: TestWorkflowEnvironment;
-/**
- * For workflow results: unlike `env.client`, it does not unlock time skipping while it waits. Once
- * a transaction finishes, the only timer left is its voucher's expiry a year ahead, and the
- * test server would skip to it before `env.client` locks time again. Time passes by `env.sleep`.
- */
-let client: Client;
-let bundle: WorkflowBundle;
-let simulator: RunningServer;
-let sim: ReturnType<typeof createSimulatorApp>;
-let reporting: ReportingStore;
-
-const secret = 'test-voucher-hash-key';
+const ts = useTimeSkipping();
+const withWorker = ts.withWorker;
 const channelId = '22222222';
 const switchInstitution = { id: '33333333', name: 'Voucher Switch' };
-const fifteenMinutes = 15 * 60_000;
-
-beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-  bundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
-  sim = createSimulatorApp();
-  simulator = await listen(sim.app, 0);
-  reporting = await openReportingStore({ pgliteDir: 'memory://' });
-});
-afterAll(async () => {
-  await simulator?.close();
-  await reporting?.close();
-});
-beforeEach(() => sim.behaviours.clear());
-
-/** Runs `body` with its own time-skipping server (its clock is global) and a worker on `taskQueue`. */
-async function withWorker(body: (taskQueue: string) => Promise<void>) {
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: ensure(temporalTestServer) } },
-  });
-  client = new Client({ connection: env.connection, namespace: env.namespace });
-  const taskQueue = `wf-${randomUUID()}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: bundle,
-    activities: createActivities({
-      providers: createProviderRegistry({ baseUrl: simulator.url }),
-      db: reporting.db,
-      voucherKey: voucherKeyer(secret),
-    }),
-  });
-  try {
-    await worker.runUntil(() => body(taskQueue));
-  } finally {
-    await env.teardown();
-  }
-}
 
 const adviceFor = (requestId: string) => ({ id: randomUUID(), requestId });
 
 /** A dual-messaging flash provision, confirmed and delivered: the voucher's code and its workflow. */
 async function confirmedVoucher(taskQueue: string) {
-  const request = makeProvisionRequest() as unknown as ProvisionInput['request'];
-  const input: ProvisionInput = {
-    transactionId: workflowIdFor(channelId, request.id),
-    switchReference: randomUUID(),
-    channelId,
-    messaging: 'dual',
-    provider: 'flash',
-    deadlineMs: 5_000,
-    settleAfterMs: fifteenMinutes,
-    switchInstitution,
-    providerInstitution: providerProfiles.flash.institution,
-    request,
-    receivedAt: new Date().toISOString(),
-  };
-  const answer = await client.workflow.executeUpdateWithStart(submitProvision, {
+  const input = provisionInput('dual');
+  const { request } = input;
+  const answer = await ts.client.workflow.executeUpdateWithStart(submitProvision, {
     args: [input, 'request'],
     startWorkflowOperation: new WithStartWorkflowOperation<typeof provisionVoucher>('provisionVoucher', {
       workflowId: input.transactionId,
@@ -112,13 +43,15 @@ async function confirmedVoucher(taskQueue: string) {
     }),
   });
   expect(answer.status).toBe(201);
-  const provision = client.workflow.getHandle<typeof provisionVoucher>(input.transactionId);
+  const provision = ts.client.workflow.getHandle<typeof provisionVoucher>(input.transactionId);
   expect((await provision.executeUpdate(confirmTransaction, { args: [adviceFor(request.id)] })).status).toBe(202);
   // The provision finishes once its confirmation is delivered and the voucher's workflow is told.
   expect((await provision.result()).advices[0]?.saf).toBe('delivered');
 
   const code = (answer.body.voucher as { code: string }).code;
-  const voucher = client.workflow.getHandle<typeof voucherLifecycle>(voucherWorkflowId(voucherKeyer(secret)(code)));
+  const voucher = ts.client.workflow.getHandle<typeof voucherLifecycle>(
+    voucherWorkflowId(voucherKeyer(testVoucherHashKey)(code)),
+  );
   await expect(voucher.query(voucherSnapshot)).resolves.toMatchObject({ state: 'REDEEMABLE', pendingAdvices: [] });
   return { code, voucher };
 }
@@ -133,25 +66,25 @@ async function submit(taskQueue: string, use: VoucherUse, code: string) {
     switchReference: randomUUID(),
     channelId,
     messaging: 'dual',
-    voucherKey: voucherKeyer(secret)(code),
+    voucherKey: voucherKeyer(testVoucherHashKey)(code),
     deadlinesMs: Object.fromEntries(providerIds.map((id) => [id, 5_000])) as UseInput['deadlinesMs'],
     settleAfterMs: fifteenMinutes,
     switchInstitution,
     request,
     receivedAt: new Date().toISOString(),
   };
-  const answer = await client.workflow.executeUpdateWithStart(submitUse, {
+  const answer = await ts.client.workflow.executeUpdateWithStart(submitUse, {
     args: [input, 'request'],
     startWorkflowOperation: new WithStartWorkflowOperation<typeof redeemVoucher>(
       use === 'redemption' ? 'redeemVoucher' : 'refundVoucher',
       { workflowId: input.transactionId, taskQueue, args: [], workflowIdConflictPolicy: 'USE_EXISTING' },
     ),
   });
-  return { input, answer, handle: client.workflow.getHandle<typeof redeemVoucher>(input.transactionId) };
+  return { input, answer, handle: ts.client.workflow.getHandle<typeof redeemVoucher>(input.transactionId) };
 }
 
 const providerSaw = (input: UseInput, operation: SimulatedOperation) =>
-  sim.ledger.filter((e) => e.channelMessageId === input.request.id && e.operation === operation);
+  ts.sim.ledger.filter((e) => e.channelMessageId === input.request.id && e.operation === operation);
 
 /** The voucher's record once its workflow has caught up with `done`. */
 const voucherWhen = (
@@ -171,11 +104,11 @@ describe('redemption and refund workflows (time-skipping server)', () => {
       expect(answer.status).toBe(201);
       await expect(voucher.query(voucherSnapshot)).resolves.toMatchObject({ state: 'REDEEMED' });
 
-      sim.behaviours.add({ provider: 'flash', operation: 'confirmRedeem', mode: 'down' });
+      ts.sim.behaviours.add({ provider: 'flash', operation: 'confirmRedeem', mode: 'down' });
       const confirmation = adviceFor(input.request.id);
       expect((await handle.executeUpdate(confirmTransaction, { args: [confirmation] })).status).toBe(202);
 
-      await env.sleep('4 hours');
+      await ts.env.sleep('4 hours');
       const attempts = providerSaw(input, 'confirmRedeem');
       expect(attempts.length).toBeGreaterThan(10);
       expect(attempts.every((e) => e.outcome === 'down')).toBe(true);
@@ -188,8 +121,8 @@ describe('redemption and refund workflows (time-skipping server)', () => {
         pendingAdvices: [expect.objectContaining({ operation: 'confirmRedeem', id: confirmation.id })],
       });
 
-      sim.behaviours.clear();
-      await env.sleep('6 minutes'); // the next attempt comes at most five minutes after the last
+      ts.sim.behaviours.clear();
+      await ts.env.sleep('6 minutes'); // the next attempt comes at most five minutes after the last
       const final = await handle.result();
       expect(final.phase).toBe('CONFIRMED');
       expect(final.advices).toEqual([expect.objectContaining({ kind: 'confirm', saf: 'delivered' })]);
@@ -214,11 +147,11 @@ describe('redemption and refund workflows (time-skipping server)', () => {
       expect(answer.status).toBe(201);
       await expect(voucher.query(voucherSnapshot)).resolves.toMatchObject({ state: 'REFUNDED' });
 
-      sim.behaviours.add({ provider: 'flash', operation: 'reverseRefund', mode: 'down' });
+      ts.sim.behaviours.add({ provider: 'flash', operation: 'reverseRefund', mode: 'down' });
       const reversal = adviceFor(input.request.id);
       expect((await handle.executeUpdate(reverseTransaction, { args: [reversal] })).status).toBe(202);
 
-      await env.sleep('4 hours');
+      await ts.env.sleep('4 hours');
       const attempts = providerSaw(input, 'reverseRefund');
       expect(attempts.length).toBeGreaterThan(10);
       expect(attempts.every((e) => e.outcome === 'down')).toBe(true);
@@ -226,8 +159,8 @@ describe('redemption and refund workflows (time-skipping server)', () => {
         expect.objectContaining({ kind: 'reverse', id: reversal.id, saf: 'pending' }),
       ]);
 
-      sim.behaviours.clear();
-      await env.sleep('6 minutes'); // the next attempt comes at most five minutes after the last
+      ts.sim.behaviours.clear();
+      await ts.env.sleep('6 minutes'); // the next attempt comes at most five minutes after the last
       const final = await handle.result();
       expect(final.phase).toBe('REVERSED');
       expect(final.advices).toEqual([expect.objectContaining({ kind: 'reverse', saf: 'delivered' })]);
@@ -245,7 +178,7 @@ describe('redemption and refund workflows (time-skipping server)', () => {
       const { input, answer, handle } = await submit(taskQueue, 'redemption', code);
       expect(answer.status).toBe(201);
 
-      await env.sleep('16 minutes');
+      await ts.env.sleep('16 minutes');
       const final = await handle.result();
       expect(final.phase).toBe('REVERSED');
       expect(final.advices).toEqual([
