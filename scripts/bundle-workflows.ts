@@ -4,6 +4,7 @@
  */
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { workflowsPath } from '../src/runtime';
+import { failureConverterPath } from '../src/temporal/data-converter';
 
-const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+const { code } = await bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: new DefaultLogger('WARN') });
 console.log(`workflow bundle: ${(code.length / 1024).toFixed(0)} KiB`);

@@ -1,6 +1,10 @@
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import { z } from 'zod';
 import { type ProviderId, providerIds } from './domain/providers';
+import { type CodecKeys, insecureDevKeyId, insecureDevPayloadKeys, parseCodecKeys } from './temporal/codec';
+import { clientChannelsSchema, type TlsSettings } from './tls';
 
 /**
  * The switch's whole configuration, parsed once from the environment.
@@ -10,13 +14,24 @@ import { type ProviderId, providerIds } from './domain/providers';
 const messagingSchema = z.enum(['single', 'dual']);
 const providerIdSchema = z.enum(providerIds);
 
+/** A secret as stored: `hashSecret`'s output (`npm run hash-secret`), never the secret itself. */
+const secretHashSchema = z.string().regex(/^scrypt\./, 'must be a hash from `npm run hash-secret`');
+
 const channelSchema = z.object({
   clientId: z.string().min(1),
-  password: z.string().min(1),
+  secretHash: secretHashSchema,
   messaging: messagingSchema.default('dual'),
   defaultProvider: providerIdSchema.optional(),
 });
 export type ChannelConfig = z.infer<typeof channelSchema>;
+
+const operatorSchema = z.object({ name: z.string().min(1), secretHash: secretHashSchema });
+export type OperatorConfig = z.infer<typeof operatorSchema>;
+
+/** The hashes of the development defaults: channel `22222222` / `password`, operator `operator` / `operator`. */
+const devChannelSecretHash = 'scrypt.16384.8.1._SEUVPB85LhasP1j1CnviA.P_24cYqyvotjKA2da5ZcUidyKk9Ttv33tnbqTG9gkJk';
+const devOperatorSecretHash = 'scrypt.16384.8.1.0EAEWalhThUZGyiw_56rZw.maae4I3up6DpWn5BreTXrwDa_iRaqx4o2DvnRG4VWiI';
+const devVoucherHashKey = 'development-only-voucher-hash-key';
 
 /** The colon-separated fields of each entry of a comma-separated list. */
 function listEntries(value: string): string[][] {
@@ -27,14 +42,19 @@ function listEntries(value: string): string[][] {
     .map((entry) => entry.split(':'));
 }
 
-/** `clientId:password[:single|dual[:defaultProvider]]`, comma-separated. */
+/** `clientId:secretHash[:single|dual[:defaultProvider]]`, comma-separated. */
 function parseChannelList(value: string): unknown[] {
-  return listEntries(value).map(([clientId, password, messaging, defaultProvider]) => ({
+  return listEntries(value).map(([clientId, secretHash, messaging, defaultProvider]) => ({
     clientId,
-    password,
+    secretHash,
     messaging: messaging || undefined,
     defaultProvider,
   }));
+}
+
+/** `name:secretHash`, comma-separated. */
+function parseOperatorList(value: string): unknown[] {
+  return listEntries(value).map(([name, secretHash]) => ({ name, secretHash }));
 }
 
 /** `institutionId:providerId`, comma-separated. */
@@ -48,10 +68,22 @@ function parseDeadlines(value: string): Record<string, number> {
 }
 
 const port = z.coerce.number().int().min(0).max(65535);
+/** A path; empty counts as unset, as Compose's `${VAR:-}` gives. */
+const optionalFile = z
+  .string()
+  .optional()
+  .transform((path) => path || undefined);
 
 const envSchema = z.object({
   PORT: port.default(8080),
   HOST: z.string().default('127.0.0.1'),
+  TLS_CERT_FILE: optionalFile,
+  TLS_KEY_FILE: optionalFile,
+  TLS_CA_FILE: optionalFile,
+  TLS_CLIENT_CHANNELS: clientChannelsSchema.prefault(''),
+  TLS_MIN_VERSION: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2'),
+  // stringbool, not coerce: "false" must not be true.
+  ALLOW_PLAIN_HTTP: z.stringbool().default(false),
   TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('voucher-switch'),
@@ -60,7 +92,7 @@ const envSchema = z.object({
   TEMPORAL_DB_FILE: z.string().default('.data/temporal.db'),
   DATABASE_URL: z.string().optional(),
   PGLITE_DIR: z.string().default('.data/pglite'),
-  SWITCH_CHANNELS: z.string().default('22222222:password:dual'),
+  SWITCH_CHANNELS: z.string().default(`22222222:${devChannelSecretHash}:dual`),
   SWITCH_CHANNELS_FILE: z.string().optional(),
   SWITCH_RECEIVER_ROUTES: z.string().default('44444444:flash'),
   PROVIDER_SIM_URL: z.string().url().default('http://127.0.0.1:8090'),
@@ -73,7 +105,17 @@ const envSchema = z.object({
   CONFIRMATION_WINDOW_MS: z.coerce.number().int().positive().default(60_000),
   CONFIRMATION_DEADLINE_MS: z.coerce.number().int().positive().default(900_000),
   CHANNEL_RESPONSE_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
-  VOUCHER_HASH_KEY: z.string().min(16).default('development-only-voucher-hash-key'),
+  VOUCHER_HASH_KEY: z.string().min(16).default(devVoucherHashKey),
+  PAYLOAD_KEYS: z.string().default(insecureDevPayloadKeys),
+  OPERATORS: z.string().default(`operator:${devOperatorSecretHash}`),
+  CODEC_ALLOWED_ORIGINS: z.string().optional(),
+  OAUTH_TOKEN_SECRET: z.string().min(32).optional(),
+  OAUTH_ISSUER: z.string().min(1).default('voucher-switch'),
+  OAUTH_AUDIENCE: z.string().min(1).default('suv/v1'),
+  OAUTH_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(300),
+  RATE_LIMIT_PER_SECOND: z.coerce.number().nonnegative().default(200),
+  RATE_LIMIT_BURST: z.coerce.number().int().positive().default(400),
+  NODE_ENV: z.string().optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 
@@ -82,33 +124,123 @@ const receiverRoutesSchema = z.record(z.string().min(1), providerIdSchema);
 const deadlinesSchema = z.partialRecord(providerIdSchema, z.number().int().positive());
 
 export type Config = ReturnType<typeof loadConfig>;
+type Env = z.infer<typeof envSchema>;
 
-function readChannels(env: z.infer<typeof envSchema>): unknown {
+function readChannels(env: Env): unknown {
   if (env.SWITCH_CHANNELS_FILE) {
     return JSON.parse(readFileSync(env.SWITCH_CHANNELS_FILE, 'utf8'));
   }
   return parseChannelList(env.SWITCH_CHANNELS);
 }
 
+/** The channel API's certificate, key and client CA, read and checked once; problems name the setting. */
+function readTls(e: Env, channels: ChannelConfig[]): { tls?: TlsSettings; problems: string[] } {
+  const {
+    TLS_CERT_FILE: certFile,
+    TLS_KEY_FILE: keyFile,
+    TLS_CA_FILE: caFile,
+    TLS_CLIENT_CHANNELS: clientChannels,
+  } = e;
+  const mapped = new Set([...clientChannels.fingerprints.values(), ...clientChannels.commonNames.values()]);
+  const problems = [
+    !certFile !== !keyFile &&
+      'TLS_CERT_FILE, TLS_KEY_FILE: set both (certificate chain and its private key, PEM) or neither',
+    caFile && !certFile && 'TLS_CA_FILE: mutual TLS needs TLS_CERT_FILE and TLS_KEY_FILE',
+    mapped.size > 0 && !caFile && 'TLS_CLIENT_CHANNELS: needs TLS_CA_FILE, the CA that signs the client certificates',
+    ...[...mapped]
+      .filter((clientId) => !channels.some((channel) => channel.clientId === clientId))
+      .map((clientId) => `TLS_CLIENT_CHANNELS: ${clientId} is not a configured channel`),
+  ].filter((problem): problem is string => Boolean(problem));
+  if (problems.length > 0 || !certFile || !keyFile) return { problems };
+
+  const attempt = <T>(names: string, run: () => T): T | undefined => {
+    try {
+      return run();
+    } catch (error) {
+      problems.push(`${names}: ${(error as Error).message}`);
+    }
+  };
+  const cert = attempt('TLS_CERT_FILE', () => readFileSync(certFile, 'utf8'));
+  const key = attempt('TLS_KEY_FILE', () => readFileSync(keyFile, 'utf8'));
+  const ca = caFile && attempt('TLS_CA_FILE', () => readFileSync(caFile, 'utf8'));
+  // A malformed PEM or a key that is not the certificate's fails now rather than at listen.
+  if (cert && key) attempt('TLS_CERT_FILE, TLS_KEY_FILE', () => createSecureContext({ cert, key }));
+  if (ca) attempt('TLS_CA_FILE', () => new X509Certificate(ca));
+  if (!cert || !key || problems.length > 0) return { problems };
+  return { tls: { cert, key, ca, minVersion: e.TLS_MIN_VERSION, clientChannels }, problems };
+}
+
+export interface LoadOptions {
+  /**
+   * The process serves the channel API (server.ts, dev.ts), so it needs TLS or plain HTTP
+   * explicitly allowed. The worker and the simulator do not, and never need the API's key.
+   */
+  servesApi?: boolean;
+}
+
+const plainHttpRefused =
+  'The channel API is served over HTTPS only: set TLS_CERT_FILE and TLS_KEY_FILE (PEM files), ' +
+  'or ALLOW_PLAIN_HTTP=true for local development';
+
 /** Parses the configuration; throws a ConfigError listing every problem. */
-export function loadConfig(source: Record<string, string | undefined> = process.env) {
+export function loadConfig(source: Record<string, string | undefined> = process.env, options: LoadOptions = {}) {
   const env = envSchema.safeParse(source);
   if (!env.success) throw new ConfigError(z.prettifyError(env.error));
   const e = env.data;
   const channels = channelsSchema.safeParse(readChannels(e));
   const receiverRoutes = receiverRoutesSchema.safeParse(parseReceiverRoutes(e.SWITCH_RECEIVER_ROUTES));
   const deadlines = deadlinesSchema.safeParse(parseDeadlines(e.PROVIDER_DEADLINES));
+  const tls = readTls(e, channels.data ?? []);
+  const operators = z.array(operatorSchema).safeParse(parseOperatorList(e.OPERATORS));
+  const payloadKeys = attemptParse('PAYLOAD_KEYS', () => parseCodecKeys(e.PAYLOAD_KEYS));
+  const production = e.NODE_ENV === 'production';
   const problems = [
+    operators.error && `OPERATORS: ${z.prettifyError(operators.error)}`,
+    payloadKeys.problem,
+    production &&
+      payloadKeys.value?.activeKeyId === insecureDevKeyId &&
+      'PAYLOAD_KEYS: set a key of your own in production',
+    production && e.VOUCHER_HASH_KEY === devVoucherHashKey && 'VOUCHER_HASH_KEY: set a key of your own in production',
     channels.error && `SWITCH_CHANNELS: ${z.prettifyError(channels.error)}`,
     receiverRoutes.error && `SWITCH_RECEIVER_ROUTES: ${z.prettifyError(receiverRoutes.error)}`,
     deadlines.error && `PROVIDER_DEADLINES: ${z.prettifyError(deadlines.error)}`,
+    ...tls.problems,
+    options.servesApi && !tls.tls && !e.ALLOW_PLAIN_HTTP && tls.problems.length === 0 && plainHttpRefused,
   ].filter(Boolean);
-  if (problems.length > 0 || !channels.data || !receiverRoutes.data || !deadlines.data) {
+  if (
+    problems.length > 0 ||
+    !channels.data ||
+    !receiverRoutes.data ||
+    !deadlines.data ||
+    !operators.data ||
+    !payloadKeys.value
+  ) {
     throw new ConfigError(problems.join('\n'));
   }
   const deadlineOverrides: Partial<Record<ProviderId, number>> = deadlines.data;
   return {
-    api: { port: e.PORT, host: e.HOST, channelResponseTimeoutMs: e.CHANNEL_RESPONSE_TIMEOUT_MS },
+    api: {
+      port: e.PORT,
+      host: e.HOST,
+      channelResponseTimeoutMs: e.CHANNEL_RESPONSE_TIMEOUT_MS,
+      /** HTTPS (and mutual TLS when it has a CA); undefined: plain HTTP. */
+      tls: tls.tls,
+      /** ALLOW_PLAIN_HTTP: plain HTTP explicitly allowed when no certificate is configured. */
+      plainHttp: e.ALLOW_PLAIN_HTTP,
+      /** Per channel; undefined: no limit. */
+      rateLimit:
+        e.RATE_LIMIT_PER_SECOND > 0 ? { ratePerSecond: e.RATE_LIMIT_PER_SECOND, burst: e.RATE_LIMIT_BURST } : undefined,
+      /** OAuth2 client credentials beside Basic auth; undefined: off. */
+      oauth: e.OAUTH_TOKEN_SECRET
+        ? {
+            secret: e.OAUTH_TOKEN_SECRET,
+            issuer: e.OAUTH_ISSUER,
+            audience: e.OAUTH_AUDIENCE,
+            tokenTtlSeconds: e.OAUTH_TOKEN_TTL_SECONDS,
+          }
+        : undefined,
+    },
+    operators: operators.data,
     temporal: {
       /** When unset, `npm run dev` starts a Temporal dev server itself. */
       address: e.TEMPORAL_ADDRESS,
@@ -134,18 +266,40 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     /** The secret of the keyed hash that identifies a voucher without its code. */
     vouchers: { hashKey: e.VOUCHER_HASH_KEY },
+    /** Temporal payloads are encrypted with these keys; the Web UI decodes them through the API's codec endpoint. */
+    payloadCodec: {
+      keys: payloadKeys.value as CodecKeys,
+      allowedOrigins: (
+        e.CODEC_ALLOWED_ORIGINS ?? `http://127.0.0.1:${e.TEMPORAL_UI_PORT},http://localhost:${e.TEMPORAL_UI_PORT}`
+      )
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    },
     logLevel: e.LOG_LEVEL,
   };
+}
+
+function attemptParse<T>(setting: string, parse: () => T): { value?: T; problem?: string } {
+  try {
+    return { value: parse() };
+  } catch (error) {
+    const message = (error as Error).message;
+    return { problem: message.startsWith(setting) ? message : `${setting}: ${message}` };
+  }
 }
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** For entry points: the configuration, or the problems printed and the process ended. */
-export function loadConfigOrExit(): Config {
+/**
+ * For entry points: the configuration, or the problems printed and the process ended.
+ * `defaults` are the entry point's own defaults, under the environment's settings.
+ */
+export function loadConfigOrExit(options: LoadOptions & { defaults?: Record<string, string> } = {}): Config {
   try {
-    return loadConfig();
+    return loadConfig({ ...options.defaults, ...process.env }, options);
   } catch (error) {
     console.error(`Invalid configuration:\n${(error as Error).message}`);
     process.exit(1);

@@ -10,7 +10,8 @@ import { createSimulatorApp } from './providers/simulator/app';
 import { startApi, startWorker } from './runtime';
 import { startDevServer } from './temporal/dev-server';
 
-const config = loadConfigOrExit();
+// Local development: plain HTTP on 127.0.0.1 unless certificates (or ALLOW_PLAIN_HTTP=false) are set.
+const config = loadConfigOrExit({ servesApi: true, defaults: { ALLOW_PLAIN_HTTP: 'true' } });
 const log = createLogger(config.logLevel, 'dev');
 const stops: Array<() => Promise<void>> = [];
 
@@ -22,7 +23,13 @@ try {
   let address = config.temporal.address;
   let uiUrl: string | undefined;
   if (!address) {
-    const server = await startDevServer({ ...config.temporal.devServer, namespace: config.temporal.namespace });
+    // The Web UI decodes the encrypted payloads through the API's codec endpoint.
+    const scheme = config.api.tls ? 'https' : 'http';
+    const server = await startDevServer({
+      ...config.temporal.devServer,
+      namespace: config.temporal.namespace,
+      codecEndpoint: `${scheme}://${config.api.host}:${config.api.port}/codec`,
+    });
     stops.push(server.stop);
     ({ address, uiUrl } = server);
   }
@@ -37,7 +44,7 @@ try {
 
   console.log(`
   Voucher switch is running
-    Channel API        ${api.server.url}/suv/v1   (OpenAPI: ${api.server.url}/openapi.json)
+    Channel API        ${api.server.url}/suv/v1   (API page: ${api.server.url}/docs, OpenAPI: ${api.server.url}/openapi.json)
     Health             ${api.server.url}/health
     Temporal           ${address}${uiUrl ? `\n    Temporal Web UI    ${uiUrl}/namespaces/${config.temporal.namespace}/workflows` : ''}
     Provider simulator ${simulator.url}   (ledger: ${simulator.url}/sim/ledger)

@@ -4,7 +4,8 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { createApp } from './api/app';
-import { channelDirectory } from './api/auth';
+import { channelDirectory, operatorDirectory } from './api/auth';
+import { createOAuth } from './api/oauth';
 import { temporalTransactions, temporalVouchers } from './api/transactions';
 import type { Config } from './config';
 import type { ReportingStore } from './db/client';
@@ -14,6 +15,8 @@ import { listen, type RunningServer } from './http-server';
 import type { Logger } from './log';
 import { ProductCatalogue } from './providers/catalogue';
 import { createProviderRegistry } from './providers/registry';
+import { createEncryptionCodec } from './temporal/codec';
+import { switchDataConverter } from './temporal/data-converter';
 import { voucherKeyer } from './voucher-key';
 import { submitProvision, submitUse } from './workflows/messages';
 
@@ -40,6 +43,7 @@ export async function startWorker(
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     activities: createActivities({ providers, db: reporting.db, voucherKey: voucherKeyer(config.vouchers.hashKey) }),
+    dataConverter: switchDataConverter(createEncryptionCodec(config.payloadCodec.keys)),
     ...workflowSource,
   });
   const running = worker.run();
@@ -59,7 +63,7 @@ export interface RunningApi {
   stop(): Promise<void>;
 }
 
-/** Starts the channel API on the configured port. */
+/** Starts the channel API on the configured port, over HTTPS when a certificate is configured. */
 export async function startApi(
   config: Config,
   address: string,
@@ -67,7 +71,13 @@ export async function startApi(
   logger: Logger,
 ): Promise<RunningApi> {
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const codec = createEncryptionCodec(config.payloadCodec.keys);
+  const client = new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    dataConverter: switchDataConverter(codec),
+  });
+  const oauth = config.api.oauth && createOAuth(config.api.oauth);
   const providers = createProviderRegistry({ baseUrl: config.providers.simulatorUrl });
   const gateway = {
     client,
@@ -75,7 +85,15 @@ export async function startApi(
     responseTimeoutMs: config.api.channelResponseTimeoutMs,
   };
   const app = createApp({
-    channels: channelDirectory(config.channels),
+    channels: channelDirectory(config.channels, { verifyBearer: oauth?.verifyBearer }),
+    clientCertificates: config.api.tls?.clientChannels,
+    oauth,
+    rateLimit: config.api.rateLimit,
+    codec: {
+      codec,
+      authorize: operatorDirectory(config.operators).authorize,
+      allowedOrigins: config.payloadCodec.allowedOrigins,
+    },
     provisions: temporalTransactions('provision', submitProvision, gateway),
     redemptions: temporalTransactions('redemption', submitUse, gateway),
     refunds: temporalTransactions('refund', submitUse, gateway),
@@ -104,7 +122,7 @@ export async function startApi(
     clock: () => new Date(),
     newId: randomUUID,
   });
-  const server = await listen(app, config.api.port, config.api.host);
+  const server = await listen(app, config.api.port, config.api.host, config.api.tls);
   return {
     server,
     client,

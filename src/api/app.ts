@@ -1,9 +1,14 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { type ErrorKind, errorDetail, errorKinds, SwitchError } from '../domain/errors';
+import { authenticateChannel } from './auth';
 import type { AppDeps, AppEnv } from './deps';
-import { formatErrors } from './format-errors';
+import { errorIds, invalidMessage } from './format-errors';
+import { rateLimit } from './rate-limit';
+import { registerCodecRoutes } from './routes/codec';
+import { type OpenApiDocument, registerDocsRoutes } from './routes/docs';
 import { registerHealthRoutes } from './routes/health';
 import { registerProductRoutes } from './routes/products';
 import { registerVoucherLookupRoutes } from './routes/voucher-lookup';
@@ -12,9 +17,39 @@ import { registerVoucherRoutes } from './routes/vouchers';
 
 const maxBodyBytes = 64 * 1024;
 
-function messageIdOf(body: unknown): string | undefined {
-  const id = (body as { id?: unknown } | undefined)?.id;
-  return typeof id === 'string' ? id : undefined;
+/** The body as JSON, or undefined when there is none or it is not JSON. */
+const readJson = (c: Context) => c.req.json<unknown>().catch(() => undefined);
+
+/**
+ * The responses this file adds to every operation that takes a body, so the document names every
+ * status the switch can answer with: the body limit refuses before any route runs.
+ */
+function withBodyLimitResponse(document: OpenApiDocument): OpenApiDocument {
+  const tooLarge = {
+    description: `FORMAT_ERROR: the body exceeds ${maxBodyBytes} bytes`,
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorDetail' } } },
+  };
+  for (const operation of Object.values(document.paths ?? {}).flatMap(Object.values)) {
+    if (operation.requestBody) operation.responses = { ...operation.responses, 413: tooLarge };
+  }
+  return document;
+}
+
+/** The methods routed for a path, so that another method is answered 405 with `Allow`, not 404. */
+function allowedMethods(routes: readonly { method: string; path: string }[]) {
+  const patterns = routes
+    .filter((route) => route.method !== 'ALL')
+    .map((route) => {
+      const segments = route.path
+        .split('/')
+        .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+      return { method: route.method, pattern: new RegExp(`^${segments.join('/')}$`) };
+    });
+  return (path: string) => {
+    const methods = new Set(patterns.filter(({ pattern }) => pattern.test(path)).map(({ method }) => method));
+    if (methods.has('GET')) methods.add('HEAD'); // Hono answers HEAD with the GET route
+    return [...methods];
+  };
 }
 
 /** The channel API (contract §1 and §4). Only `server.ts` serves it; tests call `app.request`. */
@@ -23,20 +58,9 @@ export function createApp(deps: AppDeps) {
     // Every validation failure becomes the contract's FORMAT_ERROR (contract §1.3).
     defaultHook: async (result, c) => {
       if (result.success) return;
-      const body =
-        result.target === 'json'
-          ? await c.req.json().catch(() => undefined)
-          : result.target === 'param'
-            ? c.req.param()
-            : c.req.query();
-      const entries = formatErrors(result.error, body);
-      return c.json(
-        errorDetail('formatError', 'The message is not valid.', {
-          id: messageIdOf(body),
-          detailMessage: { formatErrors: entries },
-        }),
-        400,
-      );
+      const body = await readJson(c);
+      const message = result.target === 'json' ? body : result.target === 'param' ? c.req.param() : c.req.query();
+      return c.json(invalidMessage(errorIds(body, c.req.path), message, result.error), 400);
     },
   });
 
@@ -57,26 +81,56 @@ export function createApp(deps: AppDeps) {
     }),
   );
 
+  // The channel is known before the rate limit (a bucket per channel) and the routes.
+  app.use('/suv/*', authenticateChannel(deps.channels, deps.clientCertificates));
+  if (deps.rateLimit) {
+    const limit = rateLimit(deps.rateLimit);
+    app.use('/suv/*', limit);
+    app.use('/oauth/*', limit);
+  }
+  deps.oauth?.registerRoutes(app, deps.channels);
+  registerCodecRoutes(app, deps.codec);
+
   registerVoucherRoutes(app);
   registerVoucherLookupRoutes(app);
   registerVoucherUseRoutes(app);
   registerProductRoutes(app);
   registerHealthRoutes(app);
 
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: { title: 'Voucher switch channel API', version: '1.0.0' },
-  });
   app.openAPIRegistry.registerComponent('securitySchemes', 'basicAuth', { type: 'http', scheme: 'basic' });
+  let document: OpenApiDocument | undefined;
+  // Built on first use, when every route is registered; /docs renders the same document.
+  const openApiDocument = () =>
+    (document ??= withBodyLimitResponse(
+      app.getOpenAPI31Document({
+        openapi: '3.1.0',
+        info: { title: 'Voucher switch channel API', version: '1.0.0' },
+      }) as OpenApiDocument,
+    ));
+  app.get('/openapi.json', (c) => c.json(openApiDocument()));
+  registerDocsRoutes(app, openApiDocument);
 
-  app.notFound((c) => c.json(errorDetail('unknownEndpoint', `No endpoint ${c.req.method} ${c.req.path}.`), 404));
-  app.onError((error, c) => {
+  let methodsFor: ReturnType<typeof allowedMethods> | undefined;
+  app.notFound((c) => {
+    // Read on first use, so that routes registered after this point are known too.
+    methodsFor ??= allowedMethods(app.routes);
+    const allow = methodsFor(c.req.path);
+    if (allow.length === 0) {
+      return c.json(errorDetail('unknownEndpoint', `No endpoint ${c.req.method} ${c.req.path}.`), 404);
+    }
+    c.header('Allow', allow.join(', '));
+    const message = `${c.req.method} is not supported on ${c.req.path} (allowed: ${allow.join(', ')}).`;
+    return c.json(errorDetail('methodNotAllowed', message), errorKinds.methodNotAllowed.status);
+  });
+  app.onError(async (error, c) => {
     if (error instanceof SwitchError) {
       return c.json(error.toErrorDetail(), error.status as 400);
     }
-    if (error instanceof HTTPException && error.status === 400) {
-      // Hono's own JSON parsing failure: a body that is not JSON.
-      return c.json(errorDetail('formatError', 'The body is not valid JSON.'), 400);
+    // Hono refuses a body that is not JSON (400) or not sent as JSON (415) before validation runs;
+    // contract §1.3 step 1 answers both as a FORMAT_ERROR.
+    if (error instanceof HTTPException && (error.status === 400 || error.status === 415)) {
+      const message = error.status === 415 ? 'The body must be sent as application/json.' : 'The body is not JSON.';
+      return c.json(errorDetail('formatError', message, errorIds(await readJson(c), c.req.path)), 400);
     }
     deps.logger.error({ err: error, path: c.req.path }, 'unexpected error');
     const kind: ErrorKind = 'switchFault';

@@ -1,29 +1,94 @@
-import { timingSafeEqual } from 'node:crypto';
-import type { ChannelConfig } from '../config';
+import type { HttpBindings } from '@hono/node-server';
+import { createMiddleware } from 'hono/factory';
+import type { ChannelConfig, OperatorConfig } from '../config';
 import { SwitchError } from '../domain/errors';
+import { type ClientChannels, certificateChannel } from '../tls';
+import { cachedVerifier, type SecretVerifier } from './credentials';
+
+/** A configured channel; its secret is held only as `hashSecret`'s output. */
+export type { ChannelConfig };
 
 export interface ChannelDirectory {
-  authenticate(authorization: string | undefined): ChannelConfig | undefined;
+  /** The channel an Authorization header proves: HTTP Basic credentials, or a bearer token when OAuth is on. */
+  channelFor(authorization: string | undefined): Promise<ChannelConfig | undefined>;
+  /** The channel `clientId`, for an identity proven elsewhere (a client certificate). */
+  find(clientId: string): ChannelConfig | undefined;
+  /** The channel `clientId`, if `secret` is its secret. */
+  verifyClient(clientId: string, secret: string): Promise<ChannelConfig | undefined>;
 }
 
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
+export interface ChannelDirectoryOptions {
+  /** The client id (`sub`) of a valid bearer token; without it, bearer tokens prove nothing. */
+  verifyBearer?: (token: string) => Promise<string | undefined>;
+  verifier?: SecretVerifier;
 }
 
-/** The configured channels, checked against HTTP Basic credentials. */
-export function channelDirectory(channels: ChannelConfig[]): ChannelDirectory {
+/** The user and password of an HTTP Basic Authorization header. */
+export function basicCredentials(authorization: string | undefined): { user: string; password: string } | undefined {
+  const match = /^Basic\s+(\S+)$/i.exec(authorization ?? '');
+  if (!match?.[1]) return undefined;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? undefined : { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+/** The configured channels, checked against stored secret hashes or bearer tokens. */
+export function channelDirectory(
+  channels: readonly ChannelConfig[],
+  { verifyBearer, verifier = cachedVerifier() }: ChannelDirectoryOptions = {},
+): ChannelDirectory {
   const byId = new Map(channels.map((channel) => [channel.clientId, channel]));
+  // Client ids are no secret (every message carries its client.id): an unknown one costs no scrypt.
+  const verifyClient = async (clientId: string, secret: string) => {
+    const channel = byId.get(clientId);
+    return channel && (await verifier.verify(clientId, secret, channel.secretHash)) ? channel : undefined;
+  };
   return {
-    authenticate(authorization) {
-      const match = /^Basic\s+(\S+)$/i.exec(authorization ?? '');
-      if (!match?.[1]) return undefined;
-      const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-      const colon = decoded.indexOf(':');
-      if (colon < 0) return undefined;
-      const channel = byId.get(decoded.slice(0, colon));
-      return channel && sameSecret(decoded.slice(colon + 1), channel.password) ? channel : undefined;
+    find: (clientId) => byId.get(clientId),
+    verifyClient,
+    async channelFor(authorization) {
+      const bearer = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+      if (bearer) {
+        const clientId = verifyBearer && (await verifyBearer(bearer));
+        return clientId === undefined ? undefined : byId.get(clientId);
+      }
+      const basic = basicCredentials(authorization);
+      return basic && verifyClient(basic.user, basic.password);
+    },
+  };
+}
+
+/** The Hono variables `authenticateChannel` sets. */
+export type ChannelVariables = { channel: ChannelConfig | undefined };
+
+/**
+ * Resolves the request's channel once, before the rate limit and the routes: from its
+ * credentials, or from a client certificate the configured CA verified (mutual TLS). Credentials
+ * of another channel than the certificate's prove nothing. It refuses nothing itself: a route
+ * answers 401, because the ErrorDetail carries ids from the body (contract §1.4).
+ */
+export function authenticateChannel(directory: ChannelDirectory, clientChannels?: ClientChannels) {
+  return createMiddleware<{ Bindings: Partial<HttpBindings>; Variables: ChannelVariables }>(async (c, next) => {
+    const certified = certificateChannel(c.env?.incoming?.socket, clientChannels);
+    const authorization = c.req.header('authorization');
+    const credited = authorization === undefined ? undefined : await directory.channelFor(authorization);
+    const conflict = certified !== undefined && credited !== undefined && credited.clientId !== certified;
+    c.set(
+      'channel',
+      conflict ? undefined : (credited ?? (certified === undefined ? undefined : directory.find(certified))),
+    );
+    await next();
+  });
+}
+
+/** Operators, checked by HTTP Basic against their stored secret hashes. */
+export function operatorDirectory(operators: readonly OperatorConfig[], verifier = cachedVerifier()) {
+  const byName = new Map(operators.map((operator) => [operator.name, operator]));
+  return {
+    async authorize(authorization: string | undefined): Promise<boolean> {
+      const basic = basicCredentials(authorization);
+      const operator = basic && byName.get(basic.user);
+      return Boolean(operator && basic && (await verifier.verify(operator.name, basic.password, operator.secretHash)));
     },
   };
 }
@@ -33,11 +98,9 @@ export function channelDirectory(channels: ChannelConfig[]): ChannelDirectory {
  * client than the message's `client.id` → 400, with the request's id.
  */
 export function authorizeChannel(
-  directory: ChannelDirectory,
-  authorization: string | undefined,
+  channel: ChannelConfig | undefined,
   message: { id: string; clientId: string },
 ): ChannelConfig {
-  const channel = directory.authenticate(authorization);
   if (!channel) throw new SwitchError('unauthenticated', 'Missing or invalid credentials.', { id: message.id });
   if (channel.clientId !== message.clientId) {
     throw new SwitchError('clientMismatch', 'The credentials do not belong to client.id.', { id: message.id });

@@ -3,13 +3,24 @@ import type { Institution, ProvisionInput } from '../domain/provision';
 import type { UseInput } from '../domain/use';
 import type { Logger } from '../log';
 import type { ProductCatalogue } from '../providers/catalogue';
+import type { ClientChannels } from '../tls';
 import type { VoucherKeyer } from '../voucher-key';
-import type { ChannelDirectory } from './auth';
+import type { ChannelDirectory, ChannelVariables } from './auth';
+import type { OAuth } from './oauth';
+import type { CodecRouteOptions } from './routes/codec';
 import type { TransactionGateway, VoucherDirectory } from './transactions';
 
 /** Everything the channel API needs, passed in so tests can build it with real parts. */
 export interface AppDeps {
   channels: ChannelDirectory;
+  /** Mutual TLS: which channel each client certificate stands for; undefined when off. */
+  clientCertificates?: ClientChannels;
+  /** OAuth2 client credentials beside Basic auth; undefined when off. */
+  oauth?: OAuth;
+  /** Per channel; undefined: no limit. */
+  rateLimit?: { ratePerSecond: number; burst: number };
+  /** The payload codec endpoint for the Temporal Web UI, for operators. */
+  codec: CodecRouteOptions;
   provisions: TransactionGateway<ProvisionInput>;
   redemptions: TransactionGateway<UseInput>;
   refunds: TransactionGateway<UseInput>;
@@ -32,4 +43,5 @@ export interface AppDeps {
   newId(): string;
 }
 
-export type AppEnv = { Variables: { deps: AppDeps } };
+/** The request's channel is resolved once by `authenticateChannel`, before the rate limit and the routes. */
+export type AppEnv = { Variables: { deps: AppDeps } & ChannelVariables };

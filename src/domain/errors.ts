@@ -31,6 +31,8 @@ export const errorKinds = {
   unknownEndpoint: { status: 404, errorType: 'FUNCTION_NOT_SUPPORTED' },
   methodNotAllowed: { status: 405, errorType: 'FUNCTION_NOT_SUPPORTED' },
   bodyTooLarge: { status: 413, errorType: 'FORMAT_ERROR' },
+  // SUV channels know only the contract's error types: the status and Retry-After say the rest.
+  rateLimited: { status: 429, errorType: 'GENERAL_ERROR' },
 } as const satisfies Record<string, { status: number; errorType: string }>;
 
 export type ErrorKind = keyof typeof errorKinds;

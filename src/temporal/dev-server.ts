@@ -12,6 +12,12 @@ export interface DevServerOptions {
   dbFile?: string;
   /** Start without the Web UI (tests). */
   headless?: boolean;
+  /**
+   * The Web UI's codec server (the API's `/codec`), so it shows decrypted payloads. The CLI has no
+   * flag for the UI's "pass access token" or "include cross-origin credentials": operators turn
+   * those on in the UI's own codec settings.
+   */
+  codecEndpoint?: string;
 }
 
 export interface DevServer {
@@ -48,6 +54,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     args.push('--headless');
   } else {
     args.push('--ui-port', String(options.uiPort), '--ui-disable-news-fetch');
+    if (options.codecEndpoint) args.push('--ui-codec-endpoint', options.codecEndpoint);
   }
   const child = spawn(cli, args, { stdio: ['ignore', 'inherit', 'inherit'] });
   const address = `127.0.0.1:${options.port}`;

@@ -1,9 +1,19 @@
-import { randomBytes } from 'node:crypto';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { workflowIdFor } from '../../src/domain/provision';
-import { basicAuth, type Json, makeProvisionRequest } from '../helpers/fixtures';
+import type { VoucherUse } from '../../src/domain/voucher';
+import {
+  basicAuth,
+  type Json,
+  makeAdvice,
+  makeBasicAdvice,
+  makeProvisionRequest,
+  makeRedemptionRequest,
+  makeRefundRequest,
+  makeReversal,
+} from '../helpers/fixtures';
 import { startTestSwitch, type TestSwitch } from '../helpers/switch';
+import { expectErrorDetail, expectNothingHappened as nothingHappened, send } from './channel';
+import { nullsIn } from './openapi-schema';
 
 let sw: TestSwitch;
 
@@ -14,13 +24,9 @@ afterAll(() => sw?.stop());
 
 type FormatErrors = { formatErrors: Array<{ field: string; msg: string; value?: unknown }> };
 
-/** A rejected message changes no state: nothing reached the provider and no transaction exists. */
-async function expectNothingHappened(id: string) {
-  expect(await sw.simulator.ledger({ channelMessageId: id })).toEqual([]);
-  await expect(sw.client.workflow.getHandle(workflowIdFor('22222222', id)).describe()).rejects.toBeInstanceOf(
-    WorkflowNotFoundError,
-  );
-}
+const expectNothingHappened = (id: string, type?: VoucherUse) => nothingHappened(sw, id, type);
+const formatErrorsOf = (body: Json | undefined) => (body?.detailMessage as FormatErrors | undefined)?.formatErrors;
+const uuidMessage = 'UUID must conform to the format 8-4-4-4-12 hexadecimal values';
 
 function without(request: Json, path: string[]): Json {
   const copy = structuredClone(request);
@@ -142,5 +148,272 @@ describe('other endpoints', () => {
     const { status, body } = await sw.get('/suv/v1/nothing-here');
     expect(status).toBe(404);
     expect(body.errorType).toBe('FUNCTION_NOT_SUPPORTED');
+  });
+});
+
+/** A copy of `message` with the value at `path` replaced, or removed when `value` is undefined. */
+function withAt(message: Json, path: (string | number)[], value: unknown): Json {
+  const copy = structuredClone(message);
+  let node = copy as Record<string | number, unknown>;
+  for (const key of path.slice(0, -1)) node = node[key] as Record<string | number, unknown>;
+  const last = path[path.length - 1] as string | number;
+  if (value === undefined) delete node[last];
+  else node[last] = value;
+  return copy;
+}
+
+const withTenders = () =>
+  makeProvisionRequest({ tenders: [{ tenderType: 'CASH', amount: { amount: 5_000, currency: '710' } }] });
+
+describe('POST /suv/v1/vouchers validation in the contract order (§1.3)', () => {
+  it('reports an unknown field before missing fields, and missing fields before a bad id', async () => {
+    const messy = withAt(makeProvisionRequest({ id: 'nope', colour: 'blue' }), ['client'], undefined);
+    const first = await sw.post('/suv/v1/vouchers', messy);
+    expect(formatErrorsOf(first.body)).toEqual([
+      { field: 'colour', msg: "Unrecognized field 'colour'", value: 'blue' },
+    ]);
+
+    const second = await sw.post('/suv/v1/vouchers', withAt(messy, ['colour'], undefined));
+    expect(formatErrorsOf(second.body)).toEqual([{ field: 'client', msg: 'client may not be null' }]);
+
+    const third = await sw.post('/suv/v1/vouchers', makeProvisionRequest({ id: 'nope' }));
+    expect(formatErrorsOf(third.body)).toEqual([{ field: 'id', msg: uuidMessage, value: 'nope' }]);
+  });
+
+  it.each([
+    [['colour'], 'colour'],
+    [['client', 'colour'], 'client.colour'],
+    [['originator', 'merchant', 'merchantName', 'colour'], 'originator.merchant.merchantName.colour'],
+    [['thirdPartyIdentifiers', 1, 'colour'], 'thirdPartyIdentifiers[1].colour'],
+    [['tenders', 0, 'amount', 'colour'], 'tenders[0].amount.colour'],
+  ])('refuses an unknown field at %j, even when it is null', async (path, field) => {
+    for (const value of ['blue', null]) {
+      const request = withAt(withTenders(), path, value);
+      const { status, body } = await sw.post('/suv/v1/vouchers', request);
+      expect(status).toBe(400);
+      expect(body).toMatchObject({ id: request.id, errorType: 'FORMAT_ERROR' });
+      expect(formatErrorsOf(body)?.[0]).toMatchObject({ field, msg: "Unrecognized field 'colour'" });
+      await expectNothingHappened(request.id as string);
+    }
+  });
+
+  it.each([
+    [['originator', 'merchant', 'merchantName', 'city'], 'originator.merchant.merchantName.city'],
+    [['thirdPartyIdentifiers', 0, 'institutionId'], 'thirdPartyIdentifiers[0].institutionId'],
+    [['tenders', 0, 'amount', 'currency'], 'tenders[0].amount.currency'],
+    [['time'], 'time'],
+  ])('answers a missing or null %j as "<path> may not be null", without a value', async (path, field) => {
+    for (const value of [undefined, null]) {
+      const request = withAt(withTenders(), path, value);
+      const { status, body } = await sw.post('/suv/v1/vouchers', request);
+      expect(status).toBe(400);
+      expect(formatErrorsOf(body)).toEqual([{ field, msg: `${field} may not be null` }]);
+      await expectNothingHappened(request.id as string);
+    }
+  });
+
+  it('lists one entry per malformed field, with the value received', async () => {
+    const request = makeProvisionRequest({ time: 'yesterday', rrn: 42 });
+    const { status, body } = await sw.post('/suv/v1/vouchers', request);
+    expect(status).toBe(400);
+    expect(formatErrorsOf(body)).toEqual([
+      { field: 'time', msg: expect.any(String), value: 'yesterday' },
+      { field: 'rrn', msg: expect.any(String), value: 42 },
+    ]);
+  });
+});
+
+describe('POST /suv/v1/vouchers answers', () => {
+  it.each([
+    '2018-12-07T07:50:17.483+02:00',
+    '2018-12-07T07:50:17.483Z',
+    '2018-12-07T07:50:17Z',
+    '2018-12-07T07:50:17.123456789-05:30',
+    '2018-12-07t07:50:17.48z',
+  ])('echoes the time %s byte for byte', async (time) => {
+    const response = await send(sw, 'POST', '/suv/v1/vouchers', { body: makeProvisionRequest({ time }) });
+    expect(response.status).toBe(201);
+    expect(response.text).toContain(`"time":${JSON.stringify(time)}`);
+  });
+
+  it('answers a numeric currency as the string "710"', async () => {
+    const request = makeProvisionRequest({ amounts: { requestAmount: { amount: 5_000, currency: 710 } } });
+    const { status, body } = await sw.post('/suv/v1/vouchers', request);
+    expect(status).toBe(201);
+    expect(body.amounts).toEqual({ requestAmount: { amount: 5_000, currency: '710' } });
+  });
+
+  it('takes an optional field sent as null for an absent one, and never answers a null', async () => {
+    const request = makeProvisionRequest({
+      settlementEntity: null,
+      basketRef: null,
+      amounts: { requestAmount: { amount: 5_000, currency: '710', ledgerIndicator: null }, feeAmount: null },
+      posInfo: { entryMode: 'KEYED', pinPad: null, lines: ['a', null] },
+    });
+    const { status, body } = await sw.post('/suv/v1/vouchers', request);
+    expect(status).toBe(201);
+    expect(nullsIn(body)).toEqual([]);
+    expect(body).not.toHaveProperty('basketRef');
+    expect(body.amounts).toEqual({ requestAmount: { amount: 5_000, currency: '710' } });
+    expect(body.posInfo).toEqual({ entryMode: 'KEYED', lines: ['a'] });
+  });
+
+  it("answers 201 with Location and at least four thirdPartyIdentifiers, the channel's two first", async () => {
+    const request = makeProvisionRequest();
+    const { status, headers, body } = await sw.post('/suv/v1/vouchers', request);
+    expect(status).toBe(201);
+    expect(headers.get('location')).toBe(`/suv/v1/vouchers/${request.id}`);
+    const identifiers = body.thirdPartyIdentifiers as Json[];
+    expect(identifiers.length).toBeGreaterThanOrEqual(4);
+    expect(identifiers.slice(0, 2)).toEqual(request.thirdPartyIdentifiers);
+  });
+});
+
+describe('identifiers in FORMAT_ERRORs (§1.4)', () => {
+  const advicePaths = ['/suv/v1/vouchers', '/suv/v1/redemptions', '/suv/v1/refunds'].flatMap((base) => [
+    `${base}/confirmations`,
+    `${base}/reversals`,
+  ]);
+
+  it.each(advicePaths)('%s: id = the advice id, originalId = its requestId', async (path) => {
+    const requestId = randomUUID();
+    const advice = path.endsWith('reversals') ? makeReversal(requestId) : makeBasicAdvice(requestId);
+    const { status, body } = await sw.post(path, { ...advice, colour: 'blue' });
+    expect(status).toBe(400);
+    expect(body).toMatchObject({ id: advice.id, originalId: requestId, errorType: 'FORMAT_ERROR' });
+
+    const badRequestId = await sw.post(path, { ...advice, requestId: 'nope' });
+    expect(badRequestId.body).toMatchObject({ id: advice.id, originalId: 'nope' });
+    expect(formatErrorsOf(badRequestId.body)).toEqual([{ field: 'requestId', msg: uuidMessage, value: 'nope' }]);
+    // Not JSON: nothing can be read, so neither id is given.
+    const broken = await sw.post(path, JSON.stringify(advice).slice(0, -1));
+    expect(broken.status).toBe(400);
+    expect(broken.body).not.toHaveProperty('id');
+    expect(broken.body).not.toHaveProperty('originalId');
+    const type = path.startsWith('/suv/v1/vouchers') ? undefined : (path.split('/')[3]?.slice(0, -1) as VoucherUse);
+    await expectNothingHappened(requestId, type);
+  });
+
+  it.each([
+    ['/suv/v1/vouchers', makeProvisionRequest()],
+    ['/suv/v1/redemptions', makeRedemptionRequest('1234')],
+    ['/suv/v1/refunds', makeRefundRequest('1234')],
+  ])('%s: id = the request id, no originalId', async (path, request) => {
+    const { status, body } = await sw.post(path, { ...request, colour: 'blue' });
+    expect(status).toBe(400);
+    expect(body).toMatchObject({ id: request.id, errorType: 'FORMAT_ERROR' });
+    expect(body).not.toHaveProperty('originalId');
+  });
+
+  it('an advice for an unknown request answers 404 with the advice id and originalId', async () => {
+    const advice = makeAdvice(randomUUID());
+    const { status, body } = await sw.post('/suv/v1/vouchers/confirmations', advice);
+    expect(status).toBe(404);
+    expect(body).toMatchObject({ id: advice.id, originalId: advice.requestId, errorType: 'UNABLE_TO_LOCATE_RECORD' });
+  });
+});
+
+describe('redemption, refund and lookup validation', () => {
+  it.each([
+    ['/suv/v1/redemptions', makeRedemptionRequest, 'redemption'],
+    ['/suv/v1/refunds', makeRefundRequest, 'refund'],
+  ] as const)('%s refuses what §1.3 refuses, and changes nothing', async (path, make, type) => {
+    const cases: Array<[Json, FormatErrors['formatErrors']]> = [
+      [
+        withAt(make('1234'), ['voucher', 'colour'], 1),
+        [{ field: 'voucher.colour', msg: "Unrecognized field 'colour'", value: 1 }],
+      ],
+      [
+        withAt(make('1234'), ['voucher', 'code'], undefined),
+        [{ field: 'voucher.code', msg: 'voucher.code may not be null' }],
+      ],
+      [withAt(make('1234'), ['voucher'], null), [{ field: 'voucher', msg: 'voucher may not be null' }]],
+      [make('1234', { id: 'nope' }), [{ field: 'id', msg: uuidMessage, value: 'nope' }]],
+    ];
+    for (const [request, entries] of cases) {
+      const { status, body } = await sw.post(path, request);
+      expect(status).toBe(400);
+      expect(body).toMatchObject({ id: request.id, errorType: 'FORMAT_ERROR' });
+      expect(formatErrorsOf(body)).toEqual(entries);
+      await expectNothingHappened(request.id as string, type);
+    }
+  });
+
+  it('GET /suv/v1/vouchers needs a key, refuses an empty one, and answers an unknown voucher with 404', async () => {
+    for (const query of ['', '?receiverInstId=44444444', '?provisionRequestId=']) {
+      const answer = await send(sw, 'GET', `/suv/v1/vouchers${query}`);
+      expect(answer.status).toBe(400);
+      expect(answer.body?.errorType).toBe('FORMAT_ERROR');
+    }
+    const unknown = await send(sw, 'GET', `/suv/v1/vouchers?voucherCode=${randomUUID()}`);
+    expect(unknown.status).toBe(404);
+    expectErrorDetail(unknown);
+  });
+});
+
+describe('every error is an ErrorDetail', () => {
+  const provision = JSON.stringify(makeProvisionRequest());
+
+  it.each([
+    ['GET', '/suv/v1/vouchers/confirmations', 'POST'],
+    ['DELETE', '/suv/v1/vouchers', 'POST, GET, HEAD'],
+    ['PUT', '/suv/v1/vouchers/68d07240-e604-431f-d5ca-974cee9bd60d/retry', 'POST'],
+    ['GET', '/suv/v1/redemptions', 'POST'],
+    ['POST', '/health', 'GET, HEAD'],
+    ['POST', '/openapi.json', 'GET, HEAD'],
+  ])('%s %s answers 405 FUNCTION_NOT_SUPPORTED with Allow: %s', async (method, path, allow) => {
+    const answer = await send(sw, method, path, { body: method === 'GET' ? undefined : '{}' });
+    expect(answer.status).toBe(405);
+    expect(answer.headers.get('allow')).toBe(allow);
+    expectErrorDetail(answer);
+    expect(answer.body?.errorType).toBe('FUNCTION_NOT_SUPPORTED');
+  });
+
+  it.each([
+    ['an unknown path', 'GET', '/suv/v1/nothing-here', {}, 404],
+    ['a body over 64 KiB', 'POST', '/suv/v1/vouchers', { body: `{"x":"${'x'.repeat(70_000)}"}` }, 413],
+    ['malformed JSON', 'POST', '/suv/v1/vouchers', { body: '{"id": ' }, 400],
+    ['an empty body', 'POST', '/suv/v1/vouchers', { body: '' }, 400],
+    ['no body at all', 'POST', '/suv/v1/vouchers/confirmations', {}, 400],
+    ['a JSON array', 'POST', '/suv/v1/redemptions', { body: '[]' }, 400],
+    ['JSON null', 'POST', '/suv/v1/refunds', { body: 'null' }, 400],
+    ['a text/plain body', 'POST', '/suv/v1/vouchers', { body: provision, contentType: 'text/plain' }, 400],
+    ['a body without a content type', 'POST', '/suv/v1/vouchers', { body: provision, contentType: '' }, 400],
+    [
+      'a form body',
+      'POST',
+      '/suv/v1/vouchers',
+      { body: 'id=1', contentType: 'application/x-www-form-urlencoded' },
+      400,
+    ],
+  ])('answers %s with an ErrorDetail', async (_, method, path, options, status) => {
+    const answer = await send(sw, method, path, options);
+    expect(answer.status).toBe(status);
+    expectErrorDetail(answer);
+  });
+
+  it('names the request in the FORMAT_ERROR of a JSON body sent with another content type', async () => {
+    const request = makeProvisionRequest();
+    const answer = await send(sw, 'POST', '/suv/v1/vouchers', { body: request, contentType: 'text/plain' });
+    expect(answer.body).toMatchObject({ id: request.id, errorType: 'FORMAT_ERROR' });
+    await expectNothingHappened(request.id as string);
+  });
+});
+
+describe('GET /docs', () => {
+  it('is a self-contained HTML page listing every operation of /openapi.json', async () => {
+    const doc = (await sw.get('/openapi.json')).body as { paths: Record<string, Record<string, Json>> };
+    const page = await send(sw, 'GET', '/docs');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const operationIds = Object.values(doc.paths).flatMap((methods) =>
+      Object.values(methods).map((op) => op.operationId as string),
+    );
+    expect(operationIds.length).toBeGreaterThanOrEqual(13);
+    for (const id of operationIds) expect(page.text).toContain(`id="op-${id}"`);
+    for (const schema of ['ProvisionRequest', 'ProvisionResponse', 'ErrorDetail', 'MerchantName']) {
+      expect(page.text).toContain(`id="schema-${schema}"`);
+    }
+    expect(page.text).not.toMatch(/<script|<link|src=|https?:\/\//i);
   });
 });

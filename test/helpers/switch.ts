@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import { inject } from 'vitest';
+import { hashSecret } from '../../src/api/credentials';
 import { loadConfig } from '../../src/config';
 import { openReportingStore } from '../../src/db/client';
 import { listen } from '../../src/http-server';
@@ -8,6 +9,8 @@ import { createLogger } from '../../src/log';
 import { createSimulatorApp, type LedgerEntry } from '../../src/providers/simulator/app';
 import type { Behaviour } from '../../src/providers/simulator/behaviours';
 import { startApi, startWorker, workflowsPath } from '../../src/runtime';
+import { failureConverterPath } from '../../src/temporal/data-converter';
+import { type ClientTls, httpsFetch } from './certificates';
 import { basicAuth, demoChannel, type Json } from './fixtures';
 
 let runtimeInstalled = false;
@@ -19,33 +22,58 @@ function workflowBundle(): Promise<WorkflowBundle> {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
   }
-  bundle ??= bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  bundle ??= bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: new DefaultLogger('WARN') });
   return bundle;
 }
 
 export type TestSwitch = Awaited<ReturnType<typeof startTestSwitch>>;
 
+const hashes = new Map<string, string>();
+
+/**
+ * `SWITCH_CHANNELS` as tests write it, `clientId:password[:…]`, in the stored form the switch
+ * reads, `clientId:secretHash[:…]`. Hashes are kept per password: scrypt is slow on purpose.
+ */
+export function channelList(plain: string): string {
+  return plain
+    .split(',')
+    .map((entry) => {
+      const [clientId, password = '', ...rest] = entry.split(':');
+      if (!hashes.has(password)) hashes.set(password, hashSecret(password));
+      return [clientId, hashes.get(password), ...rest].join(':');
+    })
+    .join(',');
+}
+
 /**
  * A whole switch on real parts: the provider simulator over HTTP, a worker and the channel API
  * on free ports, an in-memory PGlite reporting store, and the run's Temporal dev server.
+ * The API is plain HTTP unless `env` configures TLS; then pass `client` (the CA to trust, and a
+ * client certificate if any) for `post` and `get` to speak HTTPS.
  */
-export async function startTestSwitch(env: Record<string, string> = {}) {
+export async function startTestSwitch(env: Record<string, string> = {}, client?: ClientTls) {
   const address = inject('temporalAddress');
   const simulator = await listen(createSimulatorApp().app, 0);
-  const config = loadConfig({
-    PORT: '0',
-    PROVIDER_SIM_URL: simulator.url,
-    TEMPORAL_ADDRESS: address,
-    TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
-    PGLITE_DIR: 'memory://',
-    SWITCH_CHANNELS: '22222222:password:dual,55555555:secret:dual:stellr',
-    LOG_LEVEL: 'silent',
-    ...env,
-  });
+  const config = loadConfig(
+    {
+      PORT: '0',
+      PROVIDER_SIM_URL: simulator.url,
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
+      PGLITE_DIR: 'memory://',
+      LOG_LEVEL: 'silent',
+      ALLOW_PLAIN_HTTP: 'true',
+      ...env,
+      SWITCH_CHANNELS: channelList(env.SWITCH_CHANNELS ?? '22222222:password:dual,55555555:secret:dual:stellr'),
+    },
+    { servesApi: true },
+  );
   const reporting = await openReportingStore(config.database);
   const worker = await startWorker(config, address, reporting, { workflowBundle: await workflowBundle() });
   const api = await startApi(config, address, reporting, createLogger('silent', 'api'));
   const url = api.server.url;
+  const send = (path: string, init: { method?: string; headers: Record<string, string>; body?: string }) =>
+    client ? httpsFetch(`${url}${path}`, init, client) : fetch(`${url}${path}`, init);
 
   return {
     url,
@@ -55,7 +83,7 @@ export async function startTestSwitch(env: Record<string, string> = {}) {
     reporting,
     /** POSTs a channel message as the demo channel (or the given credentials). */
     async post(path: string, body: Json | string, auth = basicAuth(demoChannel.clientId, demoChannel.password)) {
-      const response = await fetch(`${url}${path}`, {
+      const response = await send(path, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: auth },
         body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -63,7 +91,7 @@ export async function startTestSwitch(env: Record<string, string> = {}) {
       return { status: response.status, headers: response.headers, body: (await response.json()) as Json };
     },
     async get(path: string, auth = basicAuth(demoChannel.clientId, demoChannel.password)) {
-      const response = await fetch(`${url}${path}`, { headers: { authorization: auth } });
+      const response = await send(path, { headers: { authorization: auth } });
       return { status: response.status, body: (await response.json()) as Json };
     },
     simulator: {

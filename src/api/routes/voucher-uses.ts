@@ -42,7 +42,7 @@ const uses = {
 /** Authorises a redemption or refund request, and fixes what its workflow needs. */
 function useInput(c: Context<AppEnv>, use: VoucherUse, request: VoucherUseRequest): UseInput {
   const deps = c.get('deps');
-  const channel = authorizeChannel(deps.channels, c.req.header('authorization'), {
+  const channel = authorizeChannel(c.get('channel'), {
     id: request.id,
     clientId: request.client.id,
   });

@@ -1,11 +1,11 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { ChannelConfig } from '../../config';
 import { errorAnswer, SwitchError } from '../../domain/errors';
 import { retryNotSupported } from '../../domain/lifecycle';
 import { providerProfiles } from '../../domain/providers';
 import { type ProvisionInput, workflowIdFor } from '../../domain/provision';
 import { route } from '../../domain/routing';
+import type { ChannelConfig } from '../auth';
 import { authorizeChannel } from '../auth';
 import type { AppDeps, AppEnv } from '../deps';
 import { basicReversal, tenderAdvice } from '../schemas/advice';
@@ -89,7 +89,7 @@ async function routeProvision(deps: AppDeps, request: ProvisionRequest, channel:
 /** Authorises and routes a provision request, and fixes what its workflow needs. */
 async function provisionInput(c: Context<AppEnv>, request: ProvisionRequest): Promise<ProvisionInput> {
   const deps = c.get('deps');
-  const channel = authorizeChannel(deps.channels, c.req.header('authorization'), {
+  const channel = authorizeChannel(c.get('channel'), {
     id: request.id,
     clientId: request.client.id,
   });

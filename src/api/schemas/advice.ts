@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { amounts, messageId, tender, thirdPartyIdentifier, time } from './common';
+import { amounts, messageId, model, tender, thirdPartyIdentifier, time } from './common';
 
 const adviceFields = {
   id: messageId,
@@ -9,12 +9,11 @@ const adviceFields = {
   amounts: amounts.optional(),
 };
 
-export const basicAdvice = z.strictObject(adviceFields).openapi('BasicAdvice');
+export const basicAdvice = model(adviceFields).openapi('BasicAdvice');
 
-export const basicReversal = z
-  .strictObject({ ...adviceFields, reversalReason: z.enum(['TIMEOUT', 'CANCELLED', 'RESPONSE_NOT_FINAL']) })
-  .openapi('BasicReversal');
+export const basicReversal = model({
+  ...adviceFields,
+  reversalReason: z.enum(['TIMEOUT', 'CANCELLED', 'RESPONSE_NOT_FINAL']),
+}).openapi('BasicReversal');
 
-export const tenderAdvice = z
-  .strictObject({ ...adviceFields, tenders: z.array(tender).optional() })
-  .openapi('TenderAdvice');
+export const tenderAdvice = model({ ...adviceFields, tenders: z.array(tender).optional() }).openapi('TenderAdvice');

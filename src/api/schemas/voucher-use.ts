@@ -1,28 +1,36 @@
 import { z } from '@hono/zod-openapi';
-import { amounts, institution, passThrough, thirdPartyIdentifier, transactionFields, voucher } from './common';
+import {
+  amounts,
+  institution,
+  model,
+  passThrough,
+  thirdPartyIdentifier,
+  transactionFields,
+  voucher,
+  voucherFields,
+} from './common';
 
 const useRequestFields = {
   ...transactionFields,
-  voucher: voucher.extend({ code: z.string().min(1) }),
+  voucher: model({ ...voucherFields, code: z.string().min(1) }),
   posInfo: passThrough.optional(),
   customer: passThrough.optional(),
 };
 
-export const redemptionRequest = z.strictObject(useRequestFields).openapi('RedemptionRequest');
-export const refundRequest = z.strictObject(useRequestFields).openapi('RefundRequest');
+export const redemptionRequest = model(useRequestFields).openapi('RedemptionRequest');
+export const refundRequest = model(useRequestFields).openapi('RefundRequest');
 export type VoucherUseRequest = z.infer<typeof redemptionRequest>;
 
 /** A redemption's or refund's answer: the request echoed, the switch's and provider's identifiers appended. */
-const useResponse = (request: typeof redemptionRequest) =>
-  request.extend({
-    settlementEntity: institution,
-    receiver: institution,
-    thirdPartyIdentifiers: z.array(thirdPartyIdentifier).min(2),
-    slipData: passThrough.optional(),
-  });
+const useResponseFields = {
+  ...useRequestFields,
+  settlementEntity: institution,
+  receiver: institution,
+  thirdPartyIdentifiers: z.array(thirdPartyIdentifier).min(2),
+};
 
-export const redemptionResponse = useResponse(redemptionRequest).openapi('RedemptionResponse');
-export const refundResponse = useResponse(refundRequest).openapi('RefundResponse');
+export const redemptionResponse = model(useResponseFields).openapi('RedemptionResponse');
+export const refundResponse = model(useResponseFields).openapi('RefundResponse');
 
 export const voucherStates = [
   'PROVISIONED',
@@ -34,6 +42,7 @@ export const voucherStates = [
   'EXPIRED',
 ] as const;
 
+// Query parameters the contract does not name are ignored, as JAX-RS does: only bodies are closed.
 export const voucherLookupQuery = z.object({
   voucherCode: z.string().min(1).optional(),
   provisionRequestId: z.string().min(1).optional(),
@@ -42,17 +51,15 @@ export const voucherLookupQuery = z.object({
   voucherSerialNumber: z.string().min(1).optional(),
 });
 
-export const voucherLookupResponse = z
-  .object({
-    voucher,
-    product: z.object({ productId: z.string().optional(), barcode: z.string().optional() }).optional(),
-    amounts: amounts.optional(),
-    receiver: institution.optional(),
-    settlementEntity: institution.optional(),
-    thirdPartyIdentifiers: z.array(thirdPartyIdentifier).optional(),
-    rrn: z.string().optional(),
-    posInfo: passThrough.optional(),
-    // Our rule: where the voucher is in its life cycle.
-    state: z.enum(voucherStates),
-  })
-  .openapi('VoucherLookupResponse');
+export const voucherLookupResponse = model({
+  voucher,
+  product: model({ productId: z.string().optional(), barcode: z.string().optional() }).optional(),
+  amounts: amounts.optional(),
+  receiver: institution.optional(),
+  settlementEntity: institution.optional(),
+  thirdPartyIdentifiers: z.array(thirdPartyIdentifier).optional(),
+  rrn: z.string().optional(),
+  posInfo: passThrough.optional(),
+  // Our rule: where the voucher is in its life cycle.
+  state: z.enum(voucherStates),
+}).openapi('VoucherLookupResponse');

@@ -1,0 +1,246 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Behaviour } from '../../src/providers/simulator/behaviours';
+import {
+  basicAuth,
+  type Json,
+  makeAdvice,
+  makeBasicAdvice,
+  makeProvisionRequest,
+  makeRedemptionRequest,
+  makeRefundRequest,
+  makeReversal,
+} from '../helpers/fixtures';
+import { startTestSwitch, type TestSwitch } from '../helpers/switch';
+import { type Answer, send } from './channel';
+import { nullsIn, type OpenApi, operation, validate } from './openapi-schema';
+
+/**
+ * Every documented response of every endpoint, produced over real HTTP and checked against the
+ * switch's own /openapi.json: the body against the response schema, the status against the list.
+ */
+
+let sw: TestSwitch;
+let doc: OpenApi;
+/** Statuses produced per operation id. */
+const produced = new Map<string, Set<number>>();
+/** Documented statuses that cannot be produced without injecting a fault into the switch itself. */
+const unproducible: Record<string, number[]> = { health: [503] };
+
+beforeAll(async () => {
+  sw = await startTestSwitch({ PROVIDER_DEADLINES: 'flash:1000' });
+  doc = (await send(sw, 'GET', '/openapi.json')).body as unknown as OpenApi;
+});
+afterAll(() => sw?.stop());
+beforeEach(() => sw.simulator.reset());
+
+const stellrChannel = basicAuth('55555555', 'secret');
+const tooLarge = JSON.stringify({ padding: 'x'.repeat(70 * 1024) });
+
+/** Calls an operation, and checks the answer against what the document says of it. */
+async function call(
+  operationId: string,
+  options: { path?: string; query?: string; body?: unknown; auth?: string } = {},
+): Promise<Answer> {
+  const op = operation(doc, operationId);
+  const path = options.path ?? `${op.path}${options.query ?? ''}`;
+  const answer = await send(sw, op.method.toUpperCase(), path, options);
+  const documented = op.responses[String(answer.status)];
+  expect(documented, `${operationId} answered ${answer.status}, which is not documented: ${answer.text}`).toBeDefined();
+  const schema = documented?.content?.['application/json']?.schema;
+  expect(schema, `${operationId} ${answer.status} documents no JSON body`).toBeDefined();
+  expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
+  expect(validate(doc, schema ?? {}, answer.body), `${operationId} ${answer.status}: ${answer.text}`).toEqual([]);
+  expect(nullsIn(answer.body), `${operationId} ${answer.status} answered nulls`).toEqual([]);
+  if (answer.status === 201) expect(answer.headers.get('location')).toMatch(/^\/suv\/v1\//);
+  produced.set(operationId, (produced.get(operationId) ?? new Set()).add(answer.status));
+  return answer;
+}
+
+async function once(behaviour: Omit<Behaviour, 'provider' | 'count'>) {
+  await sw.simulator.behave({ provider: 'flash', count: 1, ...behaviour });
+}
+const slow = { mode: 'timeout', delayMs: 3_000 } as const;
+const errors = [{ mode: 'error' }, { mode: 'down' }, slow, { mode: 'decline' }] as const;
+
+async function provision(request: Json = makeProvisionRequest()) {
+  const answer = await call('provisionVoucher', { body: request });
+  expect(answer.status).toBe(201);
+  return { id: request.id as string, code: (answer.body?.voucher as { code: string } | undefined)?.code as string };
+}
+async function confirmedVoucher() {
+  const voucher = await provision();
+  expect((await call('confirmVoucher', { body: makeAdvice(voucher.id) })).status).toBe(202);
+  return voucher;
+}
+async function redeemed(code: string) {
+  const request = makeRedemptionRequest(code);
+  expect((await call('redeemVoucher', { body: request })).status).toBe(201);
+  return request.id as string;
+}
+async function refunded(code: string) {
+  const redemptionId = await redeemed(code);
+  expect((await call('confirmRedeem', { body: makeBasicAdvice(redemptionId) })).status).toBe(202);
+  const request = makeRefundRequest(code);
+  expect((await call('refundVoucher', { body: request })).status).toBe(201);
+  return request.id as string;
+}
+
+describe('the contract examples', () => {
+  it('validate against the document they are examples of', async () => {
+    const examples = new URL('../fixtures/contract/', import.meta.url);
+    for (const name of ['ProvisionRequest', 'ProvisionResponse', 'RedemptionRequest', 'RedemptionResponse']) {
+      const example = JSON.parse(readFileSync(new URL(`${name}.json`, examples), 'utf8'));
+      expect(validate(doc, { $ref: `#/components/schemas/${name}` }, example), name).toEqual([]);
+    }
+    for (const name of ['RefundRequest', 'RefundResponse', 'TenderAdvice', 'BasicAdvice', 'BasicReversal']) {
+      const example = JSON.parse(readFileSync(new URL(`${name}.json`, examples), 'utf8'));
+      expect(validate(doc, { $ref: `#/components/schemas/${name}` }, example), name).toEqual([]);
+    }
+  });
+
+  it('are refused by the document when they carry an unknown field or lack a required one', () => {
+    const request = makeProvisionRequest({ colour: 'blue' });
+    expect(validate(doc, { $ref: '#/components/schemas/ProvisionRequest' }, request)).toEqual([
+      '$: unexpected field colour',
+    ]);
+    const { client: _, ...withoutClient } = makeProvisionRequest();
+    expect(validate(doc, { $ref: '#/components/schemas/ProvisionRequest' }, withoutClient)).toEqual([
+      '$: missing required client',
+    ]);
+  });
+});
+
+describe('every documented response validates against /openapi.json', () => {
+  it('provisionVoucher and retryProvisionVoucher', async () => {
+    const voucher = await provision();
+    const original = makeProvisionRequest({ id: voucher.id });
+    await call('provisionVoucher', { body: original }); // DUPLICATE_RECORD, with the voucher
+    await call('provisionVoucher', { body: makeProvisionRequest({ colour: 'blue' }) });
+    await call('provisionVoucher', { body: makeProvisionRequest(), auth: '' });
+    await call('provisionVoucher', { body: makeProvisionRequest({ receiver: { id: '99999999', name: 'Nobody' } }) });
+    await call('provisionVoucher', { body: tooLarge });
+    for (const behaviour of errors) {
+      await once({ operation: 'provision', ...behaviour });
+      await call('provisionVoucher', { body: makeProvisionRequest() });
+    }
+
+    await call('retryProvisionVoucher', { path: `/suv/v1/vouchers/${voucher.id}/retry`, body: original });
+    await call('retryProvisionVoucher', { path: `/suv/v1/vouchers/${randomUUID()}/retry`, body: original });
+    await call('retryProvisionVoucher', { path: `/suv/v1/vouchers/${voucher.id}/retry`, body: original, auth: '' });
+    await call('retryProvisionVoucher', { path: `/suv/v1/vouchers/${voucher.id}/retry`, body: tooLarge });
+    // Stellr (the second channel's default provider) takes no retries: a hard decline.
+    const stellr = makeProvisionRequest({ client: { id: '55555555', name: 'Stellr channel' } });
+    delete stellr.receiver;
+    await call('retryProvisionVoucher', {
+      path: `/suv/v1/vouchers/${stellr.id}/retry`,
+      body: stellr,
+      auth: stellrChannel,
+    });
+    for (const behaviour of errors.slice(0, 3)) {
+      await once({ operation: 'provision', ...behaviour });
+      const request = makeProvisionRequest();
+      await call('retryProvisionVoucher', { path: `/suv/v1/vouchers/${request.id}/retry`, body: request });
+    }
+  });
+
+  it('confirmVoucher and reverseVoucher', async () => {
+    const confirmed = await confirmedVoucher();
+    await call('confirmVoucher', { body: makeAdvice(randomUUID()) });
+    await call('confirmVoucher', { body: makeAdvice(confirmed.id, { colour: 'blue' }) });
+    await call('confirmVoucher', { body: makeAdvice(confirmed.id), auth: '' });
+    await call('confirmVoucher', { body: tooLarge });
+    await call('reverseVoucher', { body: makeReversal(confirmed.id) }); // VOUCHER_ALREADY_CONFIRMED
+
+    const reversed = await provision();
+    await call('reverseVoucher', { body: makeReversal(reversed.id) });
+    await call('confirmVoucher', { body: makeAdvice(reversed.id) }); // VOUCHER_ALREADY_REVERSED
+    await call('reverseVoucher', { body: makeReversal(randomUUID()) });
+    await call('reverseVoucher', { body: makeReversal(reversed.id), auth: '' });
+    await call('reverseVoucher', { body: tooLarge });
+  });
+
+  it('lookupProducts and lookupVoucher', async () => {
+    await call('lookupProducts');
+    await call('lookupProducts', { query: '?provider=nobody' });
+    await call('lookupProducts', { auth: '' });
+
+    const voucher = await provision();
+    await call('lookupVoucher', { query: `?provisionRequestId=${voucher.id}` });
+    await call('lookupVoucher', { query: `?voucherCode=${voucher.code}` });
+    await call('lookupVoucher', { query: `?voucherCode=${randomUUID()}` });
+    await call('lookupVoucher', { query: '' });
+    await call('lookupVoucher', { query: `?provisionRequestId=${voucher.id}`, auth: '' });
+  });
+
+  it('redeemVoucher, confirmRedeem and reverseRedeem', async () => {
+    const voucher = await confirmedVoucher();
+    const redemptionId = await redeemed(voucher.code);
+    await call('redeemVoucher', { body: makeRedemptionRequest(voucher.code) }); // VOUCHER_ALREADY_REDEEMED
+    await call('redeemVoucher', { body: makeRedemptionRequest(voucher.code), auth: '' });
+    await call('redeemVoucher', { body: tooLarge });
+    for (const behaviour of errors) {
+      const fresh = await confirmedVoucher();
+      await once({ operation: 'redeem', ...behaviour });
+      await call('redeemVoucher', { body: makeRedemptionRequest(fresh.code) });
+    }
+
+    await call('confirmRedeem', { body: makeBasicAdvice(randomUUID()) });
+    await call('confirmRedeem', { body: makeBasicAdvice(redemptionId, { colour: 'blue' }) });
+    await call('confirmRedeem', { body: makeBasicAdvice(redemptionId), auth: '' });
+    await call('confirmRedeem', { body: tooLarge });
+    await call('confirmRedeem', { body: makeBasicAdvice(redemptionId) });
+    await call('reverseRedeem', { body: makeReversal(redemptionId) }); // REDEMPTION_ALREADY_CONFIRMED
+
+    const other = await confirmedVoucher();
+    await call('reverseRedeem', { body: makeReversal(await redeemed(other.code)) });
+    await call('reverseRedeem', { body: makeReversal(randomUUID()) });
+    await call('reverseRedeem', { body: makeReversal(randomUUID()), auth: '' });
+    await call('reverseRedeem', { body: tooLarge });
+  });
+
+  it('refundVoucher, confirmRefund and reverseRefund', async () => {
+    const voucher = await confirmedVoucher();
+    await call('refundVoucher', { body: makeRefundRequest(voucher.code) }); // VOUCHER_NOT_REDEEMED
+    await call('refundVoucher', { body: makeRefundRequest(voucher.code), auth: '' });
+    await call('refundVoucher', { body: tooLarge });
+    const refundId = await refunded(voucher.code);
+    for (const behaviour of errors) {
+      const fresh = await confirmedVoucher();
+      const redemptionId = await redeemed(fresh.code);
+      await call('confirmRedeem', { body: makeBasicAdvice(redemptionId) });
+      await once({ operation: 'refund', ...behaviour });
+      await call('refundVoucher', { body: makeRefundRequest(fresh.code) });
+    }
+
+    await call('confirmRefund', { body: makeBasicAdvice(randomUUID()) });
+    await call('confirmRefund', { body: makeBasicAdvice(refundId, { colour: 'blue' }) });
+    await call('confirmRefund', { body: makeBasicAdvice(refundId), auth: '' });
+    await call('confirmRefund', { body: tooLarge });
+    await call('confirmRefund', { body: makeBasicAdvice(refundId) });
+    await call('reverseRefund', { body: makeReversal(refundId) }); // REFUND_ALREADY_CONFIRMED
+
+    const other = await confirmedVoucher();
+    await call('reverseRefund', { body: makeReversal(await refunded(other.code)) });
+    await call('reverseRefund', { body: makeReversal(randomUUID()) });
+    await call('reverseRefund', { body: makeReversal(randomUUID()), auth: '' });
+    await call('reverseRefund', { body: tooLarge });
+  });
+
+  it('health', async () => {
+    await call('health');
+  });
+
+  it('produced every documented status of every operation', () => {
+    const missing = Object.entries(doc.paths).flatMap(([, methods]) =>
+      Object.values(methods).flatMap(({ operationId, responses }) =>
+        Object.keys(responses)
+          .map(Number)
+          .filter((status) => !produced.get(operationId)?.has(status) && !unproducible[operationId]?.includes(status))
+          .map((status) => `${operationId} ${status}`),
+      ),
+    );
+    expect(missing).toEqual([]);
+  });
+});
