@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ProviderId } from '../domain/providers';
 import type { ProviderAttempt, ProvisionAttempt } from '../domain/provision';
 import type { VoucherUse } from '../domain/voucher';
@@ -41,6 +41,8 @@ export interface DeliverAdviceInput {
 export interface AdviceDelivery {
   saf: 'delivered' | 'refused';
   trace: LegTrace;
+  /** Deliveries tried, this one included (Temporal's attempt count survives worker restarts). */
+  attempts: number;
   error?: string;
 }
 
@@ -72,13 +74,15 @@ export function createProviderActivities({ providers, voucherKey }: ProviderActi
      */
     async deliverAdvice({ provider, operation, advice, deadlineMs }: DeliverAdviceInput): Promise<AdviceDelivery> {
       const exchange = await providers[provider].advise(operation, advice, { deadlineMs });
+      const { attempt: attempts } = Context.current().info;
       if (exchange.ok || (isReversal(operation) && exchange.trace.status === 404)) {
-        return { saf: 'delivered', trace: exchange.trace };
+        return { saf: 'delivered', trace: exchange.trace, attempts };
       }
       if (exchange.failure.kind === 'declined') {
         return {
           saf: 'refused',
           trace: exchange.trace,
+          attempts,
           error: `${exchange.failure.code}: ${exchange.failure.message}`,
         };
       }

@@ -15,6 +15,7 @@ import {
   decideReverse,
   type Lifecycle,
   type SubmissionMode,
+  type TransactionOrigin,
   type TransactionType,
 } from '../domain/lifecycle';
 import type { ChannelAnswer } from '../domain/provision';
@@ -30,6 +31,7 @@ import {
 /** The part of a transaction's input the gateway reads. */
 interface TransactionInput {
   transactionId: string;
+  channelId: string;
   request: { id: string };
 }
 
@@ -42,7 +44,7 @@ export interface TransactionGateway<I extends TransactionInput> {
   /** Confirms; undefined when the switch never saw the transaction. */
   confirm(workflowId: string, advice: ChannelAdvice): Promise<ChannelAnswer | undefined>;
   /** Reverses; a reversal for an unseen request starts the transaction so it is remembered. */
-  reverse(workflowId: string, advice: ChannelAdvice): Promise<ChannelAnswer>;
+  reverse(workflowId: string, advice: ChannelAdvice, channelId: string): Promise<ChannelAnswer>;
   /** The transaction's state; undefined when the switch never saw it. */
   snapshot(workflowId: string): Promise<Lifecycle | undefined>;
 }
@@ -68,11 +70,11 @@ export function temporalTransactions<I extends TransactionInput>(
   submitUpdate: UpdateDefinition<ChannelAnswer, [I, SubmissionMode]>,
   { client, taskQueue, responseTimeoutMs }: TemporalGatewayOptions,
 ): TransactionGateway<I> {
-  const startOperation = (workflowId: string) =>
+  const startOperation = (workflowId: string, origin: TransactionOrigin) =>
     new WithStartWorkflowOperation(transactionWorkflows[type], {
       workflowId,
       taskQueue,
-      args: [],
+      args: [origin],
       workflowIdConflictPolicy: 'USE_EXISTING',
       // A finished transaction is never started again: a late duplicate must not be processed twice.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
@@ -115,7 +117,7 @@ export function temporalTransactions<I extends TransactionInput>(
       const call = () =>
         client.workflow.executeUpdateWithStart(submitUpdate, {
           args: [input, mode],
-          startWorkflowOperation: startOperation(transactionId),
+          startWorkflowOperation: startOperation(transactionId, { channelId: input.channelId, messageId: request.id }),
         });
       const decided = await answer(transactionId, request.id, call, (s) =>
         answerRepeatedSubmission(type, s, request.id, mode),
@@ -141,11 +143,11 @@ export function temporalTransactions<I extends TransactionInput>(
         (s) => decideConfirm(type, s, advice).answer,
       );
     },
-    async reverse(workflowId, advice) {
+    async reverse(workflowId, advice, channelId) {
       const call = () =>
         client.workflow.executeUpdateWithStart(reverseTransaction, {
           args: [advice],
-          startWorkflowOperation: startOperation(workflowId),
+          startWorkflowOperation: startOperation(workflowId, { channelId, messageId: advice.requestId }),
         });
       const decided = await answer(workflowId, advice.id, call, (s) => decideReverse(type, s, advice).answer);
       return decided as ChannelAnswer;

@@ -13,6 +13,12 @@ import type { ChannelAnswer } from './provision';
 
 export type TransactionType = 'provision' | 'redemption' | 'refund';
 
+/** Who sent a transaction, as its workflow is started with: known even when only a reversal came. */
+export interface TransactionOrigin {
+  channelId: string;
+  messageId: string;
+}
+
 export type Phase =
   /** Only a reversal has arrived: the request was never seen. */
   | 'AWAITING_REQUEST'
@@ -41,6 +47,11 @@ export interface AdviceRecord {
   origin: 'channel' | 'switch';
   reason?: string;
   saf: SafState;
+  /** When the switch accepted or raised it: the age of a pending advice is measured from here. */
+  acceptedAt?: string;
+  /** Deliveries tried, the last one included; absent until the provider answered. */
+  attempts?: number;
+  settledAt?: string;
   lastError?: string;
   /** The delivery's message to the provider and its answer. */
   trace?: LegTrace;

@@ -19,7 +19,8 @@ export interface TransactionReport {
   voucherProvider?: string;
   productId?: string;
   amount?: { amount: number; currency: string };
-  switchReference: string;
+  /** Absent when only a reversal came: the switch never processed the request. */
+  switchReference?: string;
   providerReference?: string;
   voucherCode?: string;
   /** The keyed hash of the voucher code: how operators and lookups find the voucher without its code. */

@@ -2,7 +2,20 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
+import type { SearchAttributeType } from '@temporalio/common';
+import { searchAttributeDefinitions } from '../workflows/search-attributes';
 import { ensure, temporalCli } from './binaries';
+
+/** The CLI's names for search attribute types. */
+const cliType: Record<SearchAttributeType, string> = {
+  TEXT: 'Text',
+  KEYWORD: 'Keyword',
+  INT: 'Int',
+  DOUBLE: 'Double',
+  BOOL: 'Bool',
+  DATETIME: 'Datetime',
+  KEYWORD_LIST: 'KeywordList',
+};
 
 export interface DevServerOptions {
   port: number;
@@ -46,6 +59,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     '--sqlite-pragma',
     'synchronous=OFF',
   ];
+  // The transaction workflows set these; a server without them fails their workflow tasks.
+  for (const { name, type } of searchAttributeDefinitions) args.push('--search-attribute', `${name}=${cliType[type]}`);
   if (options.dbFile) {
     mkdirSync(dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);

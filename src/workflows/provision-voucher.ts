@@ -7,7 +7,7 @@ import {
   startChild,
   uuid4,
 } from '@temporalio/workflow';
-import { adviceOperations, type Lifecycle } from '../domain/lifecycle';
+import { adviceOperations, type Lifecycle, type TransactionOrigin } from '../domain/lifecycle';
 import { providerProfiles } from '../domain/providers';
 import {
   answerProvision,
@@ -25,6 +25,7 @@ import {
   type AdviceTarget,
   askProvider,
   awaitSettlement,
+  finishEarlyReversal,
   newLifecycle,
   providerAdvice,
   receiveRequest,
@@ -40,18 +41,14 @@ import { voucherLifecycle } from './voucher-lifecycle';
  * failure), and deliver that advice to the provider by store-and-forward. A confirmed voucher
  * gets a workflow of its own for its redemptions and refunds.
  */
-export async function provisionVoucher(): Promise<Lifecycle> {
+export async function provisionVoucher(origin?: TransactionOrigin): Promise<Lifecycle> {
   const state = newLifecycle();
   // A confirmed voucher is redeemable as soon as the channel has its 202: its workflow exists by then.
   let voucherWorkflowReady = false;
   const input = await receiveRequest('provision', state, submitProvision, () =>
     condition(() => voucherWorkflowReady || state.phase !== 'CONFIRMED'),
   );
-  if (input === undefined) {
-    // Only a reversal came: the finished workflow keeps it, and refuses the request if it comes late.
-    await condition(allHandlersFinished);
-    return state;
-  }
+  if (input === undefined) return finishEarlyReversal('provision', state, origin);
   state.provider = input.provider;
 
   const order = provisionOrder(input);

@@ -5,7 +5,9 @@ import {
   condition,
   proxyActivities,
   setHandler,
+  upsertSearchAttributes,
   uuid4,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
@@ -19,12 +21,14 @@ import {
   decideReverse,
   type Lifecycle,
   type SubmissionMode,
+  type TransactionOrigin,
   type TransactionType,
 } from '../domain/lifecycle';
 import { type ProviderId, providerProfiles } from '../domain/providers';
 import { type ChannelAnswer, lostAttempt, type ProviderAttempt } from '../domain/provision';
-import type { TransactionReport } from '../domain/report';
+import { channelPaths, type TransactionReport } from '../domain/report';
 import { confirmTransaction, rejectedWithAnswer, reverseTransaction, transactionSnapshot } from './messages';
+import { searchAttributes } from './search-attributes';
 
 /*
  * What every transaction workflow (provision, redemption, refund) does the same way: take the
@@ -114,6 +118,46 @@ export async function receiveRequest<I extends { request: { id: string } }>(
   return input;
 }
 
+export type SearchFields = Partial<Record<keyof typeof searchAttributes, string | undefined>>;
+
+/** Keeps the workflow's search attributes (the Web UI's filters) up to date; sends only what changed. */
+export function searchable(initial: SearchFields = {}) {
+  const sent: SearchFields = {};
+  const update = (fields: SearchFields) => {
+    const changed = (Object.keys(fields) as (keyof SearchFields)[]).filter(
+      (field) => fields[field] !== undefined && fields[field] !== sent[field],
+    );
+    if (changed.length === 0) return;
+    for (const field of changed) sent[field] = fields[field];
+    upsertSearchAttributes(changed.map((field) => ({ key: searchAttributes[field], value: fields[field] as string })));
+  };
+  update(initial);
+  return update;
+}
+
+/**
+ * A transaction of which only a reversal arrived: recorded so operators see it, then finished.
+ * The finished workflow keeps the reversal and refuses the request if it comes late.
+ */
+export async function finishEarlyReversal(type: TransactionType, state: Lifecycle, origin?: TransactionOrigin) {
+  const reversal = state.earlyReversalId;
+  if (origin && reversal) {
+    const reporting = reportingChain(() => ({
+      type,
+      transactionId: workflowInfo().workflowId,
+      channelId: origin.channelId,
+      channelPath: channelPaths[type],
+      request: { id: origin.messageId },
+      receivedAt: new Date().toISOString(),
+      lifecycle: state,
+    }));
+    reporting.record();
+    await reporting.finish();
+  }
+  await condition(allHandlersFinished);
+  return state;
+}
+
 /** Settles the transaction with a confirmation or reversal, to be delivered to the provider. */
 export function settle(
   state: Lifecycle,
@@ -122,7 +166,7 @@ export function settle(
   origin: AdviceRecord['origin'],
   reason?: string,
 ): AdviceRecord {
-  const advice: AdviceRecord = { kind, id, origin, reason, saf: 'pending' };
+  const advice: AdviceRecord = { kind, id, origin, reason, saf: 'pending', acceptedAt: new Date().toISOString() };
   state.advices.push(advice);
   state.phase = kind === 'confirm' ? 'CONFIRMED' : 'REVERSED';
   return advice;
@@ -187,8 +231,10 @@ export async function storeAndForward(target: AdviceTarget, advices: AdviceRecor
       deadlineMs: target.deadlineMs,
     });
     advice.saf = delivery.saf;
+    advice.attempts = delivery.attempts;
     advice.lastError = delivery.error;
     advice.trace = delivery.trace;
+    advice.settledAt = new Date().toISOString();
   }
 }
 
@@ -207,9 +253,19 @@ export function providerAdvice(target: AdviceTarget, advice: AdviceRecord) {
  */
 export function reportingChain(report: () => TransactionReport) {
   let recording = Promise.resolve();
+  const describe = searchable();
   return {
+    /** Records the transaction as it is now, in the reporting copy and in its search attributes. */
     record() {
       const snapshot = report();
+      describe({
+        transactionType: snapshot.type,
+        channel: snapshot.channelId,
+        provider: snapshot.provider,
+        voucherProvider: snapshot.voucherProvider,
+        product: snapshot.productId,
+        state: snapshot.lifecycle.phase,
+      });
       recording = recording.then(() => recordTransaction(snapshot));
     },
     /** Waits for the last write, then for every handler, so the workflow can finish. */

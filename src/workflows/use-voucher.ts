@@ -8,7 +8,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { type AdviceRecord, adviceOperations, type Lifecycle } from '../domain/lifecycle';
+import { type AdviceRecord, adviceOperations, type Lifecycle, type TransactionOrigin } from '../domain/lifecycle';
 import { providerProfiles } from '../domain/providers';
 import { answerProviderFailure, phaseAfter, switchReversalReason } from '../domain/provision';
 import { channelPaths, type TransactionReport } from '../domain/report';
@@ -29,6 +29,7 @@ import {
   type AdviceTarget,
   askProvider,
   awaitSettlement,
+  finishEarlyReversal,
   newLifecycle,
   providerAdvice,
   receiveRequest,
@@ -38,13 +39,13 @@ import {
 } from './transaction';
 
 /** One redemption of a voucher and its life cycle. */
-export async function redeemVoucher(): Promise<Lifecycle> {
-  return useVoucher('redemption');
+export async function redeemVoucher(origin?: TransactionOrigin): Promise<Lifecycle> {
+  return useVoucher('redemption', origin);
 }
 
 /** One refund of a voucher's confirmed redemption and its life cycle. */
-export async function refundVoucher(): Promise<Lifecycle> {
-  return useVoucher('refund');
+export async function refundVoucher(origin?: TransactionOrigin): Promise<Lifecycle> {
+  return useVoucher('refund', origin);
 }
 
 /**
@@ -52,7 +53,7 @@ export async function refundVoucher(): Promise<Lifecycle> {
  * with the voucher's pending advices, ask the provider once, answer the channel, then settle and
  * deliver the advice by store-and-forward, telling the voucher each step.
  */
-async function useVoucher(use: VoucherUse): Promise<Lifecycle> {
+async function useVoucher(use: VoucherUse, origin?: TransactionOrigin): Promise<Lifecycle> {
   const state = newLifecycle();
   let claim: ClaimAnswer | undefined;
   setHandler(claimAnswered, (answer) => {
@@ -64,10 +65,7 @@ async function useVoucher(use: VoucherUse): Promise<Lifecycle> {
   const voucherKnowsSettlement = () =>
     (state.phase !== 'CONFIRMED' && state.phase !== 'REVERSED') || toldVoucher === state.phase;
   const input = await receiveRequest(use, state, submitUse, () => condition(voucherKnowsSettlement));
-  if (input === undefined) {
-    await condition(allHandlersFinished);
-    return state;
-  }
+  if (input === undefined) return finishEarlyReversal(use, state, origin);
   const reporting = reportingChain(() => useReport(input, state, voucherOf(claim)));
   const voucherWorkflow = getExternalWorkflowHandle(voucherWorkflowId(input.voucherKey));
   const tellVoucher = async (outcome: Omit<UseOutcome, 'use' | 'reference'>) => {

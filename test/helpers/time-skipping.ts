@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
@@ -15,6 +16,10 @@ import { ensure, temporalTestServer } from '../../src/temporal/binaries';
 import { createEncryptionCodec, insecureDevPayloadKeys, parseCodecKeys } from '../../src/temporal/codec';
 import { failureConverterPath, switchDataConverter } from '../../src/temporal/data-converter';
 import { voucherKeyer } from '../../src/voucher-key';
+import { searchAttributeDefinitions } from '../../src/workflows/search-attributes';
+
+const { temporal } = proto;
+
 import { makeProvisionRequest } from './fixtures';
 
 /*
@@ -42,6 +47,17 @@ export interface TimeSkipping {
   withWorker(body: (taskQueue: string) => Promise<void>): Promise<void>;
 }
 
+/** The test server has no flag for them: the workflows' search attributes are added through its operator service. */
+async function registerSearchAttributes(env: TestWorkflowEnvironment) {
+  const indexed = { KEYWORD: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD };
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace,
+    searchAttributes: Object.fromEntries(
+      searchAttributeDefinitions.map(({ name, type }) => [name, indexed[type as keyof typeof indexed]]),
+    ),
+  });
+}
+
 /** Registers the file's set-up and tear-down; the returned object's fields are valid inside tests. */
 export function useTimeSkipping(): TimeSkipping {
   let bundle: WorkflowBundle;
@@ -52,6 +68,7 @@ export function useTimeSkipping(): TimeSkipping {
         server: { executable: { type: 'existing-path', path: ensure(temporalTestServer) } },
         client: { dataConverter },
       });
+      await registerSearchAttributes(harness.env);
       harness.client = new Client({
         connection: harness.env.connection,
         namespace: harness.env.namespace,

@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { dockerCompose, ensure } from '../../src/temporal/binaries';
+import { searchAttributeDefinitions } from '../../src/workflows/search-attributes';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -34,10 +35,14 @@ describe('docker-compose.yml', () => {
       'postgresql',
       'simulator',
       'temporal',
+      'temporal-search-attributes',
       'temporal-ui',
       'worker',
     ]);
     expect(services.temporal?.environment?.DB).toBe('postgres12');
+    // Every search attribute the workflows set is registered before the worker starts.
+    const registration = JSON.stringify(services['temporal-search-attributes']);
+    for (const { name } of searchAttributeDefinitions) expect(registration).toContain(name);
     for (const name of ['api', 'worker']) {
       expect(services[name]?.environment).toMatchObject({
         TEMPORAL_ADDRESS: 'temporal:7233',
@@ -57,7 +62,7 @@ describe('docker-compose.yml', () => {
       env: withoutKeys,
       encoding: 'utf8',
     });
-    expect(`${result.stdout}${result.stderr}`).toMatch(/required variable PAYLOAD_KEYS/);
+    expect(`${result.stdout}${result.stderr}`).toMatch(/required variable (PAYLOAD_KEYS|VOUCHER_HASH_KEY)/);
     expect(result.stdout).not.toContain('"services"');
   });
 });

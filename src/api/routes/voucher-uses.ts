@@ -112,7 +112,8 @@ function registerUseRoutes(app: OpenAPIHono<AppEnv>, use: VoucherUse) {
   app.openapi(adviceRoute('reverse'), async (c) => {
     const advice = c.req.valid('json');
     const channel = adviceChannel(c, advice);
-    return respond(c, await gateway(c).reverse(workflowIdFor(channel.clientId, advice.requestId, use), advice));
+    const workflowId = workflowIdFor(channel.clientId, advice.requestId, use);
+    return respond(c, await gateway(c).reverse(workflowId, advice, channel.clientId));
   });
 }
 

@@ -154,6 +154,6 @@ export function registerVoucherRoutes(app: OpenAPIHono<AppEnv>) {
     const advice = c.req.valid('json');
     const channel = adviceChannel(c, advice);
     const workflowId = workflowIdFor(channel.clientId, advice.requestId);
-    return respond(c, await c.get('deps').provisions.reverse(workflowId, advice));
+    return respond(c, await c.get('deps').provisions.reverse(workflowId, advice, channel.clientId));
   });
 }

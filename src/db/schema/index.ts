@@ -1,2 +1,3 @@
+export * from './advices';
 export * from './message-traces';
 export * from './transactions';

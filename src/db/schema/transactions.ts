@@ -15,7 +15,8 @@ export const transactions = pgTable(
     state: text().notNull(),
     amount: integer(),
     currency: text(),
-    switchReference: text().notNull(),
+    /** Absent for a reversal whose request never came. */
+    switchReference: text(),
     providerReference: text(),
     /** Only ever the masked code: the clear code stays with the channel and the provider. */
     voucherCodeMasked: text(),
