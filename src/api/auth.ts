@@ -64,7 +64,7 @@ export type ChannelVariables = { channel: ChannelConfig | undefined };
 /**
  * Resolves the request's channel once, before the rate limit and the routes: from its
  * credentials, or from a client certificate the configured CA verified (mutual TLS). Credentials
- * of another channel than the certificate's prove nothing. It refuses nothing itself: a route
+ * sent beside a certificate must be valid and the certificate's channel's, or nothing is proven. It refuses nothing itself: a route
  * answers 401, because the ErrorDetail carries ids from the body (contract §1.4).
  */
 export function authenticateChannel(directory: ChannelDirectory, clientChannels?: ClientChannels) {
@@ -72,7 +72,8 @@ export function authenticateChannel(directory: ChannelDirectory, clientChannels?
     const certified = certificateChannel(c.env?.incoming?.socket, clientChannels);
     const authorization = c.req.header('authorization');
     const credited = authorization === undefined ? undefined : await directory.channelFor(authorization);
-    const conflict = certified !== undefined && credited !== undefined && credited.clientId !== certified;
+    // With a certificate, credentials that are sent must prove the same channel, or nothing is proven.
+    const conflict = certified !== undefined && authorization !== undefined && credited?.clientId !== certified;
     c.set(
       'channel',
       conflict ? undefined : (credited ?? (certified === undefined ? undefined : directory.find(certified))),

@@ -35,6 +35,8 @@ export interface DevServerOptions {
 
 export interface DevServer {
   address: string;
+  /** The server's process, for measuring it. */
+  pid?: number;
   uiUrl?: string;
   stop(): Promise<void>;
 }
@@ -79,6 +81,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   await Promise.race([waitUntilServing(address), exited]);
   return {
     address,
+    pid: child.pid,
     uiUrl: options.headless ? undefined : `http://127.0.0.1:${options.uiPort}`,
     stop: () => stopChild(child),
   };

@@ -5,7 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findTransaction } from '../../src/db/queries/transactions';
 import { workflowIdFor } from '../../src/domain/provision';
 import { encryptedEncoding } from '../../src/temporal/codec';
-import { createTestPki, httpsFetch, type Pem, type PkiFiles, type TestPki, writePkiFiles } from '../helpers/certificates';
+import { searchAttributeDefinitions } from '../../src/workflows/search-attributes';
+import {
+  createTestPki,
+  httpsFetch,
+  type Pem,
+  type PkiFiles,
+  type TestPki,
+  writePkiFiles,
+} from '../helpers/certificates';
 import { eventually } from '../helpers/eventually';
 import { basicAuth, type Json, makeAdvice, makeProvisionRequest, makeReversal } from '../helpers/fixtures';
 import { startTestSwitch, type TestSwitch } from '../helpers/switch';
@@ -69,7 +77,11 @@ async function call(path: string, { method = 'POST', authorization, contentType,
     ...(body !== undefined && { 'content-type': contentType ?? 'application/json' }),
   };
   const text = typeof body === 'object' ? JSON.stringify(body) : body;
-  const response = await httpsFetch(`${sw.url}${path}`, { method, headers, body: text }, { ca: pki.ca.cert, ...certificate });
+  const response = await httpsFetch(
+    `${sw.url}${path}`,
+    { method, headers, body: text },
+    { ca: pki.ca.cert, ...certificate },
+  );
   return { status: response.status, headers: response.headers, body: (await response.json()) as Json };
 }
 
@@ -110,6 +122,16 @@ describe('mutual TLS', () => {
       const answer = await call('/suv/v1/vouchers', { body: request, certificate, authorization: credentials(rival) });
       expect(answer).toMatchObject({ status: 401, body: authenticationError(request.id) });
       expect(await providerOperations(request.id as string)).toEqual([]);
+    }
+  });
+
+  it('refuses a mapped certificate sent with credentials that do not verify', async () => {
+    const certificate = await pki.clientCertificate(tillCommonName);
+    const wrongPassword = `Basic ${Buffer.from(`${shop.clientId}:not-the-password`).toString('base64')}`;
+    for (const authorization of [wrongPassword, 'Bearer not-a-token']) {
+      const request = provisionBy(shop);
+      const answer = await call('/suv/v1/vouchers', { body: request, certificate, authorization });
+      expect(answer).toMatchObject({ status: 401, body: authenticationError(request.id) });
     }
   });
 });
@@ -178,7 +200,11 @@ describe('rate limit', () => {
 
     expect(tooMany.status).toBe(429);
     expect(Number(tooMany.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect(tooMany.body).toMatchObject({ id: refused.id, errorType: 'GENERAL_ERROR', errorMessage: expect.any(String) });
+    expect(tooMany.body).toMatchObject({
+      id: refused.id,
+      errorType: 'GENERAL_ERROR',
+      errorMessage: expect.any(String),
+    });
     expect(await limited.simulator.ledger({ channelMessageId: refused.id as string })).toEqual([]);
     expect(served.status).toBe(201);
   });
@@ -209,11 +235,12 @@ describe("another channel's transactions", () => {
       status: 404,
       body: { id: reversal.id, originalId: id, errorType: 'UNABLE_TO_LOCATE_RECORD' },
     });
-    const queries: Record<string, string>[] = [{ provisionRequestId: id }, { voucherSerialNumber: voucher.serialNumber }];
-    for (const query of queries) {
-      expect(await lookup(rival, query)).toMatchObject({ status: 404, body: { errorType: 'UNABLE_TO_LOCATE_RECORD' } });
-      expect((await lookup(shop, query)).status).toBe(200);
-    }
+    const byRequestId = { provisionRequestId: id };
+    expect(await lookup(rival, byRequestId)).toMatchObject({
+      status: 404,
+      body: { errorType: 'UNABLE_TO_LOCATE_RECORD' },
+    });
+    expect((await lookup(shop, byRequestId)).status).toBe(200);
 
     // The shop's provision is still its own to confirm, and the provider never heard of the rival.
     expect((await sw.post('/suv/v1/vouchers/confirmations', makeAdvice(id), credentials(shop))).status).toBe(202);
@@ -222,6 +249,12 @@ describe("another channel's transactions", () => {
       return seen.includes('confirm') ? seen : undefined;
     });
     expect(operations).toEqual(['provision', 'confirm']);
+    // Confirmed, the voucher is found by serial number too, by its own channel only.
+    const bySerial = { voucherSerialNumber: voucher.serialNumber };
+    await eventually(async () => ((await lookup(shop, bySerial)).status === 200 ? true : undefined));
+    for (const query of [byRequestId, bySerial]) {
+      expect(await lookup(rival, query)).toMatchObject({ status: 404, body: { errorType: 'UNABLE_TO_LOCATE_RECORD' } });
+    }
   });
 
   it("get a retry of the same id its own provision, never the first channel's voucher", async () => {
@@ -253,11 +286,24 @@ describe("another channel's transactions", () => {
   });
 });
 
-/** Every payload in a message tree: objects with `metadata` and `data`. */
+/**
+ * Every payload in a message tree (objects with `metadata` and `data`), but for search attributes':
+ * the server indexes those, so the codec leaves them plain and the switch puts no secret in them.
+ */
 function payloadsIn(node: unknown): Payload[] {
   if (node === null || typeof node !== 'object' || ArrayBuffer.isView(node)) return [];
   if ('metadata' in node && 'data' in node) return [node as Payload];
-  return Object.values(node).flatMap(payloadsIn);
+  return Object.entries(node).flatMap(([key, value]) => (key === 'searchAttributes' ? [] : payloadsIn(value)));
+}
+
+/** The names of the search attributes set anywhere in a message tree. */
+function searchAttributeNames(node: unknown): string[] {
+  if (node === null || typeof node !== 'object' || ArrayBuffer.isView(node)) return [];
+  return Object.entries(node).flatMap(([key, value]) =>
+    key === 'searchAttributes'
+      ? Object.keys((value as { indexedFields?: object } | null)?.indexedFields ?? {})
+      : searchAttributeNames(value),
+  );
 }
 
 const base64 = (bytes: Uint8Array | null | undefined) => Buffer.from(bytes ?? []).toString('base64');
@@ -282,11 +328,14 @@ describe('secrets at rest', () => {
     payloads = payloadsIn(history.events);
   });
 
-  it('keeps only encrypted payloads in the Temporal history, with no voucher code or password in them', () => {
+  it('keeps only encrypted payloads in the Temporal history, with no voucher code or password in it', () => {
     expect(payloads.length).toBeGreaterThanOrEqual(2); // at least the provision and its answer
     for (const payload of payloads) {
       expect(Buffer.from(payload.metadata?.encoding ?? []).toString()).toBe(encryptedEncoding);
     }
+    // Only the switch's own search attributes are plain, and the check below covers them too.
+    const known = searchAttributeDefinitions.map((definition) => definition.name);
+    expect(known).toEqual(expect.arrayContaining(searchAttributeNames(history.events)));
     const stored = [
       JSON.stringify(history),
       Buffer.from(proto.temporal.api.history.v1.History.encode(history).finish()),
@@ -322,8 +371,13 @@ describe('secrets at rest', () => {
       encoding: Buffer.from(p.metadata.encoding ?? '', 'base64').toString(),
       data: Buffer.from(p.data, 'base64').toString(),
     }));
-    expect(clear.every((p) => p.encoding === 'json/plain')).toBe(true);
-    expect(clear.some((p) => JSON.stringify(JSON.parse(p.data)).includes(request.id as string))).toBe(true);
+    // Decrypted to what the SDK wrote: JSON values, and `binary/null` for undefined.
+    expect(clear.map((p) => p.encoding)).toEqual(
+      payloads.map(() => expect.stringMatching(/^(json\/plain|binary\/null)$/)),
+    );
+    const values = clear.filter((p) => p.encoding === 'json/plain').map((p) => JSON.stringify(JSON.parse(p.data)));
+    expect(values.some((value) => value.includes(request.id as string))).toBe(true);
+    expect(values.some((value) => value.includes(code))).toBe(true); // what the encryption hid
 
     const refused = await call('/codec/decode', { authorization: credentials(shop), body });
     expect(refused).toMatchObject({ status: 401, body: { errorType: 'AUTHENTICATION_ERROR' } });

@@ -1,0 +1,257 @@
+/**
+ * `npm run bench [-- --quick]`: how fast the switch provisions, beside the direct path to the
+ * provider simulator. Starts the stack as separate processes (Temporal dev server, simulator,
+ * worker, API) unless BENCH_API_URL and BENCH_SIMULATOR_URL name a running one, drives
+ * provisions through the channel API and the same load straight to the simulator, and writes
+ * bench-results/<time>.json and bench-results/latest.md.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { startDevServer } from '../../src/temporal/dev-server';
+import { atConcurrency, atRate, type LoadFigures, type Target } from './load';
+import { type Measured, machine, type ProcessFigures, sampleProcesses, startNode, waitForHttp } from './processes';
+
+const quick = process.argv.includes('--quick');
+const plan = quick
+  ? { seconds: 5, rateSeconds: 10, sustainedSeconds: 15, openProvisions: 1_000 }
+  : { seconds: 20, rateSeconds: 60, sustainedSeconds: 60, openProvisions: 10_000 };
+const concurrencies = [1, 8, 32, 64];
+const demoChannel = { id: '22222222', password: 'password' };
+
+const example = JSON.parse(
+  readFileSync(new URL('../../test/fixtures/contract/ProvisionRequest.json', import.meta.url), 'utf8'),
+);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const hasVoucher = (status: number, body: string) => {
+  if (status !== 201) return false;
+  const code = (JSON.parse(body) as { voucher?: { code?: unknown } }).voucher?.code;
+  return typeof code === 'string' && code.length > 0;
+};
+
+function switchTarget(apiUrl: string): Target {
+  const authorization = `Basic ${Buffer.from(`${demoChannel.id}:${demoChannel.password}`).toString('base64')}`;
+  return {
+    url: apiUrl,
+    path: '/suv/v1/vouchers',
+    headers: { 'content-type': 'application/json', authorization },
+    body: () => JSON.stringify({ ...example, id: randomUUID() }),
+    check: hasVoucher,
+  };
+}
+
+function directTarget(simulatorUrl: string): Target {
+  return {
+    url: simulatorUrl,
+    path: '/providers/flash/vouchers',
+    headers: { 'content-type': 'application/json' },
+    body: () => JSON.stringify({ reference: randomUUID(), channelMessageId: randomUUID() }),
+    check: hasVoucher,
+  };
+}
+
+interface Stack {
+  apiUrl: string;
+  simulatorUrl: string;
+  temporalAddress?: string;
+  processes: Measured[];
+  stop(): Promise<void>;
+}
+
+/** The stack as separate processes, each on a free port, the reporting copy in PGlite (or DATABASE_URL). */
+async function startStack(): Promise<Stack> {
+  if (process.env.BENCH_API_URL && process.env.BENCH_SIMULATOR_URL) {
+    return {
+      apiUrl: process.env.BENCH_API_URL,
+      simulatorUrl: process.env.BENCH_SIMULATOR_URL,
+      temporalAddress: process.env.TEMPORAL_ADDRESS,
+      processes: [],
+      stop: async () => {},
+    };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'voucher-bench-'));
+  const [temporalPort, uiPort, simulatorPort, apiPort] = await Promise.all([1, 2, 3, 4].map(() => freePort()));
+  const temporal = await startDevServer({
+    port: temporalPort as number,
+    uiPort: uiPort as number,
+    namespace: 'default',
+    dbFile: join(dir, 'temporal.db'),
+    headless: true,
+  });
+  const simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
+  const common = {
+    TEMPORAL_ADDRESS: temporal.address,
+    PROVIDER_SIM_URL: simulatorUrl,
+    PROVIDER_SIM_PORT: String(simulatorPort),
+    LOG_LEVEL: 'warn',
+  };
+  // Two processes cannot share one PGlite directory: without PostgreSQL each has its own.
+  const store = (name: string): Record<string, string> =>
+    process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : { PGLITE_DIR: join(dir, name) };
+  const simulator = startNode('simulator', 'src/providers/simulator/main.ts', common);
+  const worker = startNode('worker', 'src/worker.ts', { ...common, ...store('worker-pglite') });
+  const api = startNode('api', 'src/server.ts', {
+    ...common,
+    ...store('api-pglite'),
+    PORT: String(apiPort),
+    ALLOW_PLAIN_HTTP: 'true',
+    RATE_LIMIT_PER_SECOND: '0',
+  });
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  await Promise.all([waitForHttp(`${simulatorUrl}/health`), waitForHttp(`${apiUrl}/health`)]);
+  const children = [api, worker, simulator];
+  return {
+    apiUrl,
+    simulatorUrl,
+    temporalAddress: temporal.address,
+    processes: [
+      { name: 'api', pid: api.pid as number },
+      { name: 'worker', pid: worker.pid as number },
+      { name: 'simulator', pid: simulator.pid as number },
+      ...(temporal.pid ? [{ name: 'temporal', pid: temporal.pid }] : []),
+    ],
+    async stop() {
+      for (const child of children) child.kill('SIGTERM');
+      await Promise.all(children.map((child) => new Promise((resolve) => child.once('exit', resolve))));
+      await temporal.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+interface Run {
+  phase: string;
+  target: 'switch' | 'direct';
+  load: string;
+  figures: LoadFigures;
+  processes: ProcessFigures[];
+  openWorkflows?: number;
+}
+
+async function main() {
+  const stack = await startStack();
+  const temporal =
+    stack.temporalAddress && new Client({ connection: await Connection.connect({ address: stack.temporalAddress }) });
+  const openWorkflows = async () =>
+    temporal ? (await temporal.workflow.count('ExecutionStatus="Running"')).count : undefined;
+  const runs: Run[] = [];
+  const targets = { switch: switchTarget(stack.apiUrl), direct: directTarget(stack.simulatorUrl) };
+
+  async function measure(
+    phase: string,
+    target: Run['target'],
+    load: string,
+    drive: (t: Target) => Promise<LoadFigures>,
+  ) {
+    const sampler = sampleProcesses(stack.processes);
+    const figures = await drive(targets[target]);
+    const run: Run = { phase, target, load, figures, processes: sampler.stop(), openWorkflows: await openWorkflows() };
+    runs.push(run);
+    const { latencyMs: l } = figures;
+    console.log(
+      `${phase.padEnd(12)} ${target.padEnd(6)} ${load.padEnd(10)} ${String(figures.throughputPerSecond).padStart(7)}/s` +
+        `  p50 ${l.p50} p99 ${l.p99} max ${l.max} ms  errors ${figures.errors}`,
+    );
+    for (const error of figures.sampleErrors) console.log(`    ${error}`);
+  }
+
+  try {
+    console.log(`Machine: ${JSON.stringify(machine())}${quick ? ' (quick run)' : ''}`);
+    await atConcurrency(targets.switch, 8, 3); // warm-up: JIT, connections, catalogue
+    for (const target of ['direct', 'switch'] as const) {
+      for (const c of concurrencies) {
+        await measure('concurrency', target, `c=${c}`, (t) => atConcurrency(t, c, plan.seconds));
+      }
+      await measure('rate', target, '50/s', (t) => atRate(t, 50, plan.rateSeconds));
+    }
+    await measure('sustained', 'switch', '150/s', (t) => atRate(t, 150, plan.sustainedSeconds));
+
+    // The scale case: many dual-messaging provisions left awaiting their confirmation.
+    const started = performance.now();
+    const filled = await atConcurrency(targets.switch, 32, Number.POSITIVE_INFINITY, plan.openProvisions);
+    const took = Math.round((performance.now() - started) / 1000);
+    console.log(`scale        ${filled.requests} provisions left open in ${took} s (${filled.errors} errors)`);
+    await measure('scale', 'switch', '50/s', (t) => atRate(t, 50, plan.rateSeconds));
+  } finally {
+    await stack.stop();
+  }
+  report(runs);
+}
+
+function report(runs: Run[]) {
+  const at = new Date().toISOString().replace(/[:.]/g, '-');
+  mkdirSync('bench-results', { recursive: true });
+  const result = { machine: machine(), quick, plan, runs };
+  writeFileSync(join('bench-results', `${at}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  const markdown = markdownReport(runs);
+  writeFileSync(join('bench-results', 'latest.md'), markdown);
+  console.log(`\n${markdown}`);
+}
+
+function markdownReport(runs: Run[]): string {
+  const m = machine();
+  const lines = [
+    `Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}${quick ? '; quick run' : ''}`,
+    '',
+    '| Phase | Target | Load | Throughput /s | p50 ms | p90 ms | p99 ms | max ms | Errors | Open workflows |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...runs
+      .map(({ phase, target, load, figures: f, openWorkflows }) =>
+        [
+          phase,
+          target,
+          load,
+          f.throughputPerSecond,
+          f.latencyMs.p50,
+          f.latencyMs.p90,
+          f.latencyMs.p99,
+          f.latencyMs.max,
+          f.errors,
+          openWorkflows ?? '',
+        ].join(' | '),
+      )
+      .map((row) => `| ${row} |`),
+    '',
+    'Switch beside the direct path (same load straight to the simulator):',
+    '',
+    '| Load | Throughput ratio | Added p50 ms | Added p99 ms |',
+    '|---|---:|---:|---:|',
+  ];
+  for (const run of runs.filter((r) => r.target === 'switch' && r.phase !== 'sustained' && r.phase !== 'scale')) {
+    const direct = runs.find((r) => r.target === 'direct' && r.load === run.load);
+    if (!direct) continue;
+    const ratio = direct.figures.throughputPerSecond
+      ? Math.round((run.figures.throughputPerSecond / direct.figures.throughputPerSecond) * 100) / 100
+      : 0;
+    const added = (p: 'p50' | 'p99') => Math.round((run.figures.latencyMs[p] - direct.figures.latencyMs[p]) * 10) / 10;
+    lines.push(`| ${run.load} | ${ratio} | ${added('p50')} | ${added('p99')} |`);
+  }
+  lines.push('', 'CPU (% of one core) and peak RSS (MiB) per process:', '');
+  const names = [...new Set(runs.flatMap((r) => r.processes.map((p) => p.name)))];
+  lines.push(`| Phase | Target | Load | ${names.join(' | ')} |`, `|---|---|---|${names.map(() => '---:').join('|')}|`);
+  for (const run of runs) {
+    const cells = names.map((name) => {
+      const p = run.processes.find((x) => x.name === name);
+      return p ? `${p.cpuPercent}% / ${p.maxRssMiB}` : '';
+    });
+    lines.push(`| ${run.phase} | ${run.target} | ${run.load} | ${cells.join(' | ')} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+await main();
+process.exit(0);

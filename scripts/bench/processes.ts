@@ -1,0 +1,122 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+
+/** A process of the stack under test, measured from /proc (Linux). */
+export interface Measured {
+  name: string;
+  pid: number;
+}
+
+export interface ProcessFigures {
+  name: string;
+  /** Average CPU over the window, in percent of one core. */
+  cpuPercent: number;
+  maxRssMiB: number;
+}
+
+const ticksPerSecond = 100; // USER_HZ on Linux
+
+function cpuTicks(pid: number): number {
+  // Fields after the command name (which may contain spaces): utime is 14th, stime 15th overall.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kib / 1024;
+}
+
+/** Samples CPU and RSS of each process once a second until `stop()`. */
+export function sampleProcesses(processes: Measured[]) {
+  const started = performance.now();
+  const firstTicks = new Map(processes.map((p) => [p.pid, safe(() => cpuTicks(p.pid))]));
+  const maxRss = new Map(processes.map((p) => [p.pid, safe(() => rssMiB(p.pid))]));
+  const timer = setInterval(() => {
+    for (const p of processes)
+      maxRss.set(
+        p.pid,
+        Math.max(
+          maxRss.get(p.pid) ?? 0,
+          safe(() => rssMiB(p.pid)),
+        ),
+      );
+  }, 1000);
+  return {
+    stop(): ProcessFigures[] {
+      clearInterval(timer);
+      const seconds = (performance.now() - started) / 1000;
+      return processes.map((p) => {
+        const ticks = safe(() => cpuTicks(p.pid)) - (firstTicks.get(p.pid) ?? 0);
+        const rss = Math.max(
+          maxRss.get(p.pid) ?? 0,
+          safe(() => rssMiB(p.pid)),
+        );
+        return {
+          name: p.name,
+          cpuPercent: Math.round((ticks / ticksPerSecond / seconds) * 1000) / 10,
+          maxRssMiB: Math.round(rss),
+        };
+      });
+    },
+  };
+}
+
+function safe(read: () => number): number {
+  try {
+    return read();
+  } catch {
+    return 0; // the process ended
+  }
+}
+
+export function machine() {
+  const cores = cpus();
+  return {
+    cores: cores.length,
+    cpu: cores[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(Number(/MemTotal:\s+(\d+)/.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1]) / 1024 ** 2),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
+}
+
+/** Starts `node --import tsx <entry>` with `env`, its output kept for when it fails. */
+export function startNode(
+  name: string,
+  entry: string,
+  env: Record<string, string>,
+): ChildProcess & { output: string[] } {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }) as ChildProcess & { output: string[] };
+  child.output = [];
+  const keep = (chunk: Buffer) => {
+    child.output.push(chunk.toString());
+    if (child.output.length > 200) child.output.shift();
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  child.once('exit', (code, signal) => {
+    if (code !== 0 && signal === null) console.error(`${name} exited with ${code}:\n${child.output.join('')}`);
+  });
+  return child;
+}
+
+/** Polls `url` until it answers 2xx. */
+export async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
