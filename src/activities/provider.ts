@@ -1,4 +1,7 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { ReportingDb } from '../db/client';
+import { type AdviceAttempt, recordAdviceAttempt } from '../db/queries/transactions';
 import type { ProviderId } from '../domain/providers';
 import type { ProviderAttempt, ProvisionAttempt } from '../domain/provision';
 import type { VoucherUse } from '../domain/voucher';
@@ -16,6 +19,8 @@ import type { VoucherKeyer } from '../voucher-key';
 export interface ProviderActivityDeps {
   providers: ProviderRegistry;
   voucherKey: VoucherKeyer;
+  /** The reporting copy, where a retried advice's attempts show while it is retried. */
+  db: ReportingDb;
 }
 
 export interface ProvisionAtProviderInput {
@@ -48,7 +53,25 @@ export interface AdviceDelivery {
 
 const isReversal = (operation: AdviceOperation) => operation.startsWith('reverse');
 
-export function createProviderActivities({ providers, voucherKey }: ProviderActivityDeps) {
+/**
+ * How long a failed delivery waits to note itself in the reporting copy: a slow or absent
+ * database must not hold it up, and it fits in the 5 s the delivery's timeout leaves beyond
+ * the provider's deadline.
+ */
+const attemptNoteMs = 2_000;
+
+export function createProviderActivities({ providers, voucherKey, db }: ProviderActivityDeps) {
+  /**
+   * Best effort, never failing: the workflow's own writes bring the reporting copy up to date
+   * once the advice settles. The row is keyed by the transaction's workflow id; a delivery made
+   * on another transaction's behalf (a redemption delivering its voucher's confirmation) finds
+   * no row and notes nothing.
+   */
+  async function noteFailedAttempt(attempt: AdviceAttempt) {
+    const noted = recordAdviceAttempt(db, attempt).catch(() => {});
+    await Promise.race([noted, delay(attemptNoteMs, undefined, { ref: false })]);
+  }
+
   return {
     /** Asks the provider for a voucher; every way the call can end comes back as data. */
     async provisionAtProvider({ provider, order, deadlineMs }: ProvisionAtProviderInput): Promise<ProvisionAttempt> {
@@ -74,7 +97,7 @@ export function createProviderActivities({ providers, voucherKey }: ProviderActi
      */
     async deliverAdvice({ provider, operation, advice, deadlineMs }: DeliverAdviceInput): Promise<AdviceDelivery> {
       const exchange = await providers[provider].advise(operation, advice, { deadlineMs });
-      const { attempt: attempts } = Context.current().info;
+      const { attempt: attempts, workflowExecution } = Context.current().info;
       if (exchange.ok || (isReversal(operation) && exchange.trace.status === 404)) {
         return { saf: 'delivered', trace: exchange.trace, attempts };
       }
@@ -86,10 +109,10 @@ export function createProviderActivities({ providers, voucherKey }: ProviderActi
           error: `${exchange.failure.code}: ${exchange.failure.message}`,
         };
       }
-      throw ApplicationFailure.retryable(
-        `${operation} not delivered: ${exchange.failure.message}`,
-        'AdviceNotDelivered',
-      );
+      const error = `${operation} not delivered: ${exchange.failure.message}`;
+      const transactionId = workflowExecution?.workflowId;
+      if (transactionId) await noteFailedAttempt({ transactionId, adviceId: advice.id, attempts, lastError: error });
+      throw ApplicationFailure.retryable(error, 'AdviceNotDelivered');
     },
   };
 }

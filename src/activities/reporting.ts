@@ -1,11 +1,38 @@
 import type { ReportingDb } from '../db/client';
-import { type TraceRow, upsertTransaction } from '../db/queries/transactions';
+import { type AdviceRow, type TraceRow, type TransactionRow, upsertTransaction } from '../db/queries/transactions';
 import { maskCode, maskVoucherCodes } from '../domain/masking';
 import type { TransactionReport } from '../domain/report';
 import type { LegTrace } from '../providers/types';
 
 export interface ReportingActivityDeps {
   db: ReportingDb;
+}
+
+/** The transaction's row: its state and answer, the voucher code only masked and as its keyed hash. */
+export function transactionRow(report: TransactionReport): TransactionRow {
+  const { request, lifecycle } = report;
+  const answer = lifecycle.answer;
+  return {
+    id: report.transactionId,
+    type: report.type,
+    channelId: report.channelId,
+    messageId: request.id,
+    provider: report.provider,
+    voucherProvider: report.voucherProvider,
+    productId: report.productId,
+    state: lifecycle.phase,
+    amount: report.amount?.amount,
+    currency: report.amount?.currency,
+    switchReference: report.switchReference,
+    providerReference: report.providerReference,
+    voucherCodeMasked: report.voucherCode === undefined ? undefined : maskCode(report.voucherCode),
+    voucherKey: report.voucherKey,
+    voucherSerialNumber: report.voucherSerialNumber,
+    httpStatus: answer?.status ?? 0,
+    errorType: (answer?.body as { errorType?: string } | undefined)?.errorType,
+    receivedAt: report.receivedAt,
+    answeredAt: report.answeredAt,
+  };
 }
 
 function providerLeg(operation: string, trace: LegTrace): TraceRow {
@@ -22,57 +49,53 @@ function providerLeg(operation: string, trace: LegTrace): TraceRow {
   };
 }
 
+/** Both legs' messages, voucher codes masked: the channel's request and answer, and each call to the provider. */
+export function traceRows(report: TransactionReport): TraceRow[] {
+  const { type, request, lifecycle, receivedAt, answeredAt } = report;
+  const answer = lifecycle.answer ?? { status: 0, body: {} };
+  return [
+    {
+      leg: 'channel',
+      operation: type,
+      method: 'POST',
+      url: report.channelPath,
+      request: maskVoucherCodes(request),
+      status: answer.status,
+      response: maskVoucherCodes(answer.body),
+      startedAt: receivedAt,
+      durationMs: answeredAt ? Math.max(0, Date.parse(answeredAt) - Date.parse(receivedAt)) : undefined,
+    },
+    ...(report.providerLeg ? [providerLeg(type, report.providerLeg)] : []),
+    ...lifecycle.advices.flatMap((advice) => (advice.trace ? [providerLeg(advice.kind, advice.trace)] : [])),
+  ];
+}
+
+/** One row per confirmation or reversal, with its store-and-forward state. */
+export function adviceRows(report: TransactionReport): AdviceRow[] {
+  return report.lifecycle.advices.map((advice) => ({
+    adviceId: advice.id,
+    kind: advice.kind,
+    origin: advice.origin,
+    reason: advice.reason,
+    provider: report.provider,
+    saf: advice.saf,
+    attempts: advice.attempts ?? 0,
+    lastError: advice.lastError,
+    // Histories from before advices carried the time they were accepted: the request's time stands in.
+    acceptedAt: advice.acceptedAt ?? report.receivedAt,
+    settledAt: advice.settledAt,
+  }));
+}
+
 export function createReportingActivities({ db }: ReportingActivityDeps) {
   return {
     /**
-     * Writes the transaction, its state and both legs' messages to the reporting copy, voucher
-     * codes masked. Written again at each step of the life cycle; each write replaces the last.
+     * Writes the transaction, its state, both legs' messages and its advices to the reporting
+     * copy, voucher codes masked. Written again at each step of the life cycle; each write
+     * replaces the last, keyed by the transaction's and the advices' ids.
      */
     async recordTransaction(report: TransactionReport): Promise<void> {
-      const { request, lifecycle, answeredAt } = report;
-      const answer = lifecycle.answer ?? { status: 0, body: {} };
-      const adviceLegs = lifecycle.advices.flatMap((advice) =>
-        advice.trace ? [providerLeg(advice.kind, advice.trace)] : [],
-      );
-      await upsertTransaction(
-        db,
-        {
-          id: report.transactionId,
-          type: report.type,
-          channelId: report.channelId,
-          messageId: request.id,
-          provider: report.provider,
-          voucherProvider: report.voucherProvider,
-          productId: report.productId,
-          state: lifecycle.phase,
-          amount: report.amount?.amount,
-          currency: report.amount?.currency,
-          switchReference: report.switchReference,
-          providerReference: report.providerReference,
-          voucherCodeMasked: report.voucherCode === undefined ? undefined : maskCode(report.voucherCode),
-          voucherKey: report.voucherKey,
-          voucherSerialNumber: report.voucherSerialNumber,
-          httpStatus: answer.status,
-          errorType: (answer.body as { errorType?: string }).errorType,
-          receivedAt: report.receivedAt,
-          answeredAt,
-        },
-        [
-          {
-            leg: 'channel',
-            operation: report.type,
-            method: 'POST',
-            url: report.channelPath,
-            request: maskVoucherCodes(request),
-            status: answer.status,
-            response: maskVoucherCodes(answer.body),
-            startedAt: report.receivedAt,
-            durationMs: answeredAt ? Math.max(0, Date.parse(answeredAt) - Date.parse(report.receivedAt)) : undefined,
-          },
-          ...(report.providerLeg ? [providerLeg(report.type, report.providerLeg)] : []),
-          ...adviceLegs,
-        ],
-      );
+      await upsertTransaction(db, transactionRow(report), traceRows(report), adviceRows(report));
     },
   };
 }

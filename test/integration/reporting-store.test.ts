@@ -1,14 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createReportingActivities } from '../../src/activities/reporting';
 import { openReportingStore, type ReportingStore } from '../../src/db/client';
 import {
+  type AdviceRow,
   findTransaction,
+  recordAdviceAttempt,
   type TraceRow,
   type TransactionRow,
   upsertTransaction,
 } from '../../src/db/queries/transactions';
-import { messageTraces, transactions } from '../../src/db/schema';
+import { advices, messageTraces, transactions } from '../../src/db/schema';
+import { maskCode } from '../../src/domain/masking';
+import type { TransactionReport } from '../../src/domain/report';
 
 // PGlite always; PostgreSQL too when TEST_DATABASE_URL names one (CI sets it to the machine's server).
 const stores = [
@@ -38,6 +43,48 @@ const trace = (leg: 'channel' | 'provider', status: number): TraceRow => ({
   startedAt: new Date().toISOString(),
 });
 
+const advice = (saf: AdviceRow['saf'], changes: Partial<AdviceRow> = {}): AdviceRow => ({
+  adviceId: 'advice-1',
+  kind: 'confirm',
+  origin: 'channel',
+  provider: 'flash',
+  saf,
+  attempts: 0,
+  acceptedAt: '2024-05-01T10:00:00.000Z',
+  ...changes,
+});
+
+/** A redemption whose voucher code appears in the request and in both directions of the provider leg. */
+function redemption(id: string, code: string): TransactionReport {
+  const startedAt = new Date().toISOString();
+  return {
+    type: 'redemption',
+    transactionId: id,
+    channelId: '22222222',
+    channelPath: '/suv/v1/redemptions',
+    request: { id: randomUUID(), voucher: { code } },
+    receivedAt: startedAt,
+    answeredAt: startedAt,
+    provider: 'flash',
+    voucherCode: code,
+    voucherKey: `key-${id}`,
+    providerLeg: {
+      method: 'POST',
+      url: 'http://provider/redeem',
+      request: { voucherCode: code },
+      status: 200,
+      response: { voucher: { code, state: 'REDEEMED' } },
+      startedAt,
+      durationMs: 12,
+    },
+    lifecycle: {
+      phase: 'APPROVED',
+      answer: { status: 201, body: { voucher: { code } } },
+      advices: [],
+    },
+  };
+}
+
 describe.each(stores)('reporting store on $name', ({ options }) => {
   let store: ReportingStore;
   beforeAll(async () => {
@@ -59,7 +106,54 @@ describe.each(stores)('reporting store on $name', ({ options }) => {
     const found = await findTransaction(store.db, id);
     expect(found?.state).toBe('PROVISIONED');
     expect(found?.traces.map((t) => t.leg).sort()).toEqual(['channel', 'provider']);
+    await remove(id);
+  });
+
+  it('keeps one row per advice, and a settled advice never goes back to pending', async () => {
+    const id = `provision-test-${randomUUID()}`;
+    const write = (...rows: AdviceRow[]) => upsertTransaction(store.db, row(id, 'CONFIRMED'), [], rows);
+    const stored = async () => (await findTransaction(store.db, id))?.advices;
+
+    await write(advice('pending'));
+    await recordAdviceAttempt(store.db, { transactionId: id, adviceId: 'advice-1', attempts: 2, lastError: 'down' });
+    // A snapshot taken before those attempts undoes none of them.
+    await write(advice('pending'));
+    expect(await stored()).toEqual([expect.objectContaining({ saf: 'pending', attempts: 2, lastError: 'down' })]);
+
+    const settledAt = '2024-05-01T10:00:07.000Z';
+    await write(advice('delivered', { attempts: 3, settledAt }));
+    await write(advice('pending'));
+    await recordAdviceAttempt(store.db, { transactionId: id, adviceId: 'advice-1', attempts: 4, lastError: 'late' });
+    await write(advice('delivered', { attempts: 3, settledAt }), advice('pending', { adviceId: 'advice-2' }));
+
+    const [delivered, second] = (await stored()) ?? [];
+    expect(delivered).toMatchObject({ adviceId: 'advice-1', saf: 'delivered', attempts: 3, lastError: 'down' });
+    expect(new Date(delivered?.settledAt ?? '').toISOString()).toBe(settledAt);
+    expect(second).toMatchObject({ adviceId: 'advice-2', saf: 'pending', attempts: 0 });
+    expect(await store.db.select().from(advices).where(eq(advices.transactionId, id))).toHaveLength(2);
+    await remove(id);
+  });
+
+  it('stores voucher codes only masked, and finds the transaction by the keyed hash', async () => {
+    const id = `redemption-test-${randomUUID()}`;
+    const code = '1234567890123456';
+    await createReportingActivities({ db: store.db }).recordTransaction(redemption(id, code));
+
+    const found = await findTransaction(store.db, id);
+    expect(found).toMatchObject({ voucherCodeMasked: maskCode(code), voucherKey: `key-${id}` });
+    expect(found?.traces).toHaveLength(2);
+    expect(JSON.stringify(found)).not.toContain(code);
+    const byKey = await store.db
+      .select()
+      .from(transactions)
+      .where(eq(transactions.voucherKey, `key-${id}`));
+    expect(byKey.map((t) => t.id)).toEqual([id]);
+    await remove(id);
+  });
+
+  async function remove(id: string) {
+    await store.db.delete(advices).where(eq(advices.transactionId, id));
     await store.db.delete(messageTraces).where(eq(messageTraces.transactionId, id));
     await store.db.delete(transactions).where(eq(transactions.id, id));
-  });
+  }
 });

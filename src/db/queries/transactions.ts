@@ -1,12 +1,22 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { ReportingDb } from '../client';
-import { messageTraces, transactions } from '../schema';
+import { advices, messageTraces, transactions } from '../schema';
 
 export type TransactionRow = typeof transactions.$inferInsert;
 export type TraceRow = Omit<typeof messageTraces.$inferInsert, 'id' | 'transactionId'>;
+export type AdviceRow = Omit<typeof advices.$inferInsert, 'transactionId' | 'updatedAt'>;
 
-/** Writes a transaction and its traces in one database transaction; repeating it changes nothing. */
-export async function upsertTransaction(db: ReportingDb, row: TransactionRow, traces: TraceRow[]): Promise<void> {
+/**
+ * Writes a transaction, its traces and its advices in one database transaction; repeating it
+ * changes nothing. The transaction row is last-write-wins (its writes are ordered by the
+ * workflow); an advice only moves forward, see below.
+ */
+export async function upsertTransaction(
+  db: ReportingDb,
+  row: TransactionRow,
+  traces: TraceRow[],
+  adviceRows: AdviceRow[] = [],
+): Promise<void> {
   await db.transaction(async (tx) => {
     const { id, ...changes } = row;
     await tx
@@ -23,15 +33,53 @@ export async function upsertTransaction(db: ReportingDb, row: TransactionRow, tr
           set: trace,
         });
     }
+    for (const advice of adviceRows) {
+      await tx
+        .insert(advices)
+        .values({ ...advice, transactionId: id })
+        .onConflictDoUpdate({
+          target: [advices.transactionId, advices.adviceId],
+          set: {
+            ...advice,
+            // The delivery activity counts attempts live; a snapshot taken before them must not undo them.
+            attempts: sql`greatest(${advices.attempts}, excluded.attempts)`,
+            lastError: sql`coalesce(excluded.last_error, ${advices.lastError})`,
+            updatedAt: new Date().toISOString(),
+          },
+          // A settled advice never goes back to pending, whatever order the writes land in.
+          setWhere: sql`${advices.saf} = 'pending' or excluded.saf <> 'pending'`,
+        });
+    }
   });
 }
 
-/** A transaction by its id (the workflow id), with its traces; undefined when unknown. */
+/** A failed delivery of an advice: the attempt that failed (Temporal's count) and why. */
+export interface AdviceAttempt {
+  transactionId: string;
+  adviceId: string;
+  attempts: number;
+  lastError: string;
+}
+
+/**
+ * Notes a failed delivery of an advice still pending, so operators see a retried advice's
+ * attempts and last error while it is retried. Does nothing until the advice is recorded.
+ */
+export async function recordAdviceAttempt(db: ReportingDb, attempt: AdviceAttempt): Promise<void> {
+  const { transactionId, adviceId, attempts, lastError } = attempt;
+  await db
+    .update(advices)
+    .set({ attempts: sql`greatest(${advices.attempts}, ${attempts})`, lastError, updatedAt: new Date().toISOString() })
+    .where(and(eq(advices.transactionId, transactionId), eq(advices.adviceId, adviceId), eq(advices.saf, 'pending')));
+}
+
+/** A transaction by its id (the workflow id), with its traces and advices; undefined when unknown. */
 export async function findTransaction(db: ReportingDb, id: string) {
   const [row] = await db.select().from(transactions).where(eq(transactions.id, id));
   if (!row) return undefined;
   const traces = await db.select().from(messageTraces).where(eq(messageTraces.transactionId, id));
-  return { ...row, traces };
+  const adviceRows = await db.select().from(advices).where(eq(advices.transactionId, id)).orderBy(advices.acceptedAt);
+  return { ...row, traces, advices: adviceRows };
 }
 
 /** The voucher key of a channel's provision that issued the voucher with this serial number. */
