@@ -52,7 +52,7 @@ export async function provisionVoucher(origin?: TransactionOrigin): Promise<Life
   state.provider = input.provider;
 
   const order = provisionOrder(input);
-  const attempt: ProvisionAttempt = await askProvider(input.deadlineMs, order, (activities) =>
+  const attempt: ProvisionAttempt = await askProvider(input.provider, input.deadlineMs, order, (activities) =>
     activities.provisionAtProvider({ provider: input.provider, order, deadlineMs: input.deadlineMs }),
   );
   state.answer = answerProvision(input, attempt);

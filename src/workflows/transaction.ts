@@ -4,6 +4,7 @@ import {
   allHandlersFinished,
   condition,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   uuid4,
@@ -183,17 +184,27 @@ export async function awaitSettlement(state: Lifecycle, settleAfterMs: number, m
 /**
  * Calls the provider once. A request is never repeated blindly: an unknown outcome is settled
  * by reversal instead. A lost worker ends the call like a provider timeout.
+ *
+ * For a provider that takes retries, the call is a local activity: it runs inside the workflow
+ * task, which saves a round trip through the server on every request. Should the worker be lost
+ * mid-call, the next worker asks again with the same switch reference, which such a provider
+ * answers with the same outcome. A provider without retries would refuse that second request,
+ * so it gets a regular activity whose loss is settled by reversal.
  */
 export async function askProvider<T>(
+  provider: ProviderId,
   deadlineMs: number,
   order: unknown,
   call: (activities: Activities) => Promise<ProviderAttempt<T>>,
 ): Promise<ProviderAttempt<T>> {
-  const activities = proxyActivities<Activities>({
+  const options = {
     // The activity gives up at the provider's deadline itself; this bound only catches a lost worker.
     startToCloseTimeout: deadlineMs + 5_000,
     retry: { maximumAttempts: 1 },
-  });
+  };
+  const activities = providerProfiles[provider].supportsRetries
+    ? proxyLocalActivities<Activities>(options)
+    : proxyActivities<Activities>(options);
   const startedAt = new Date().toISOString();
   try {
     return await call(activities);

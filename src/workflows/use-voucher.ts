@@ -117,7 +117,7 @@ async function useVoucher(use: VoucherUse, origin?: TransactionOrigin): Promise<
   }
 
   const order = useOrder(input, voucher);
-  const attempt = await askProvider(target.deadlineMs, order, (activities) =>
+  const attempt = await askProvider(voucher.provider, target.deadlineMs, order, (activities) =>
     activities.useAtProvider({ provider: voucher.provider, use, order, deadlineMs: target.deadlineMs }),
   );
   state.answer = answerUse(input, voucher, attempt);

@@ -11,6 +11,7 @@ import { listen, type RunningServer } from '../../src/http-server';
 import { createLogger } from '../../src/log';
 import { createSimulatorApp } from '../../src/providers/simulator/app';
 import { type RunningApi, startApi } from '../../src/runtime';
+import { transactionSnapshot } from '../../src/workflows/messages';
 import { eventually } from '../helpers/eventually';
 import { basicAuth, demoChannel, makeProvisionRequest } from '../helpers/fixtures';
 
@@ -46,7 +47,7 @@ beforeAll(async () => {
     TEMPORAL_TASK_QUEUE: `crash-${randomUUID()}`,
     PROVIDER_SIM_URL: simulator.url,
     // The lost activity is noticed at deadline + 5 s.
-    PROVIDER_DEADLINES: 'flash:2000',
+    PROVIDER_DEADLINES: 'flash:2000,netcare:2000',
     LOG_LEVEL: 'info',
   };
   const config = loadConfig({ ...env, PORT: '0', PGLITE_DIR: 'memory://' });
@@ -61,33 +62,53 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** Sends a provision, kills the worker while the provider is still answering, and starts another. */
+async function provisionThroughACrash(provider: 'flash' | 'netcare', overrides = {}) {
+  sim.behaviours.add({ provider, operation: 'provision', mode: 'ok', count: 1, delayMs: 1_500 });
+  const request = makeProvisionRequest(overrides);
+  const answer = fetch(`${api.server.url}/suv/v1/vouchers`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: basicAuth(demoChannel.clientId, demoChannel.password),
+    },
+    body: JSON.stringify(request),
+  });
+  await new Promise((resolve) => setTimeout(resolve, 700)); // the provider call is under way
+  workers.at(-1)?.kill('SIGKILL');
+  await startWorkerProcess();
+  const response = await answer;
+  const handle = api.client.workflow.getHandle(workflowIdFor(demoChannel.clientId, request.id as string));
+  const ledger = () => sim.ledger.filter((e) => e.channelMessageId === request.id);
+  return { status: response.status, body: (await response.json()) as Record<string, unknown>, handle, ledger };
+}
+
 describe('a worker killed in the middle of a provision', () => {
-  it('leaves no transaction behind: a new worker finishes it, and the provider saw one provision', async () => {
-    await startWorkerProcess();
-    sim.behaviours.add({ provider: 'flash', operation: 'provision', mode: 'ok', count: 1, delayMs: 1_500 });
-    const request = makeProvisionRequest();
-    const answer = fetch(`${api.server.url}/suv/v1/vouchers`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: basicAuth(demoChannel.clientId, demoChannel.password),
-      },
-      body: JSON.stringify(request),
-    });
+  beforeAll(() => startWorkerProcess());
 
-    await new Promise((resolve) => setTimeout(resolve, 700)); // the provider call is under way
-    workers[0]?.kill('SIGKILL');
-    await startWorkerProcess();
+  it('for a provider that takes retries: the next worker asks again with the same reference, and the channel gets its voucher', async () => {
+    const { status, body, handle, ledger } = await provisionThroughACrash('flash');
+    expect(status).toBe(201);
+    expect(body.voucher).toMatchObject({ code: expect.any(String) });
+    expect((await handle.query(transactionSnapshot)).phase).toBe('APPROVED');
+    // One voucher: the second request was answered from the provider's own record of the first.
+    expect(ledger().map((e) => [e.operation, e.outcome])).toEqual([
+      ['provision', 'ok'],
+      ['provision', 'replayed'],
+    ]);
+  }, 60_000);
 
-    // The outcome died with the worker: the channel is told it failed, and the switch reverses.
-    expect((await answer).status).toBe(504);
-    const handle = api.client.workflow.getHandle(workflowIdFor(demoChannel.clientId, request.id as string));
-    const final = await handle.result();
-    expect(final.phase).toBe('REVERSED');
-    const ledger = await eventually(async () => {
-      const entries = sim.ledger.filter((e) => e.channelMessageId === request.id);
-      return entries.some((e) => e.operation === 'reverse') ? entries : undefined;
-    });
-    expect(ledger.map((e) => e.operation).sort()).toEqual(['provision', 'reverse']);
+  it('for a provider without retries: the channel is told it failed, and the switch reverses', async () => {
+    const netcare = {
+      product: { productId: 'netcare-gp-visit' },
+      amounts: { requestAmount: { amount: 55_000, currency: '710' } },
+    };
+    const { status, handle, ledger } = await provisionThroughACrash('netcare', netcare);
+    expect(status).toBe(504);
+    expect((await handle.result()).phase).toBe('REVERSED');
+    const entries = await eventually(async () =>
+      ledger().some((e) => e.operation === 'reverse') ? ledger() : undefined,
+    );
+    expect(entries.map((e) => e.operation).sort()).toEqual(['provision', 'reverse']);
   }, 60_000);
 });
