@@ -116,6 +116,8 @@ const envSchema = z.object({
   RATE_LIMIT_PER_SECOND: z.coerce.number().nonnegative().default(200),
   RATE_LIMIT_BURST: z.coerce.number().int().positive().default(400),
   NODE_ENV: z.string().optional(),
+  METRICS_PORT: port.default(9464),
+  METRICS_REQUIRE_OPERATOR: z.stringbool().default(false),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 
@@ -276,6 +278,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         .map((origin) => origin.trim())
         .filter(Boolean),
     },
+    /** The standalone worker serves its own `/metrics` on `port`; the API on its own port. */
+    metrics: { port: e.METRICS_PORT, requireOperator: e.METRICS_REQUIRE_OPERATOR },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -4,8 +4,10 @@
  */
 import { loadConfigOrExit } from './config';
 import { openReportingStore } from './db/client';
+import { safBacklog } from './db/queries/operations';
 import { listen } from './http-server';
-import { createLogger } from './log';
+import { createLogger, installTemporalLogging } from './log';
+import { createMetrics } from './metrics';
 import { createSimulatorApp } from './providers/simulator/app';
 import { startApi, startWorker } from './runtime';
 import { startDevServer } from './temporal/dev-server';
@@ -13,6 +15,7 @@ import { startDevServer } from './temporal/dev-server';
 // Local development: plain HTTP on 127.0.0.1 unless certificates (or ALLOW_PLAIN_HTTP=false) are set.
 const config = loadConfigOrExit({ servesApi: true, defaults: { ALLOW_PLAIN_HTTP: 'true' } });
 const log = createLogger(config.logLevel, 'dev');
+await installTemporalLogging(createLogger(config.logLevel, 'worker'));
 const stops: Array<() => Promise<void>> = [];
 
 async function stopAll() {
@@ -37,15 +40,18 @@ try {
   stops.push(simulator.close);
   const reporting = await openReportingStore(config.database);
   stops.push(reporting.close);
-  const worker = await startWorker(config, address, reporting);
+  // One process, one registry: the API's /metrics shows the worker's figures too.
+  const metrics = createMetrics({ backlog: () => safBacklog(reporting.db, new Date()) });
+  const worker = await startWorker(config, address, reporting, undefined, metrics);
   stops.push(worker.stop);
-  const api = await startApi(config, address, reporting, createLogger(config.logLevel, 'api'));
+  const api = await startApi(config, address, reporting, createLogger(config.logLevel, 'api'), metrics);
   stops.push(api.stop);
 
   console.log(`
   Voucher switch is running
     Channel API        ${api.server.url}/suv/v1   (API page: ${api.server.url}/docs, OpenAPI: ${api.server.url}/openapi.json)
-    Health             ${api.server.url}/health
+    Health             ${api.server.url}/health   (metrics: ${api.server.url}/metrics)
+    Operator console   ${api.server.url}/console   (operator / operator)
     Temporal           ${address}${uiUrl ? `\n    Temporal Web UI    ${uiUrl}/namespaces/${config.temporal.namespace}/workflows` : ''}
     Provider simulator ${simulator.url}   (ledger: ${simulator.url}/sim/ledger)
     Reporting store    ${reporting.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.database.pgliteDir}`}

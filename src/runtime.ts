@@ -13,6 +13,7 @@ import { findVoucherKeyBySerial } from './db/queries/transactions';
 import { type ProviderId, providerIds } from './domain/providers';
 import { listen, type RunningServer } from './http-server';
 import type { Logger } from './log';
+import type { Metrics } from './metrics';
 import { ProductCatalogue } from './providers/catalogue';
 import { createProviderRegistry } from './providers/registry';
 import { createEncryptionCodec } from './temporal/codec';
@@ -35,9 +36,10 @@ export async function startWorker(
   address: string,
   reporting: ReportingStore,
   workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = { workflowsPath },
+  metrics?: Metrics,
 ): Promise<RunningWorker> {
   const connection = await NativeConnection.connect({ address });
-  const providers = createProviderRegistry({ baseUrl: config.providers.simulatorUrl });
+  const providers = createProviderRegistry({ baseUrl: config.providers.simulatorUrl, metrics });
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
@@ -69,6 +71,7 @@ export async function startApi(
   address: string,
   reporting: ReportingStore,
   logger: Logger,
+  metrics?: Metrics,
 ): Promise<RunningApi> {
   const connection = await Connection.connect({ address });
   const codec = createEncryptionCodec(config.payloadCodec.keys);
@@ -78,20 +81,25 @@ export async function startApi(
     dataConverter: switchDataConverter(codec),
   });
   const oauth = config.api.oauth && createOAuth(config.api.oauth);
-  const providers = createProviderRegistry({ baseUrl: config.providers.simulatorUrl });
+  const providers = createProviderRegistry({ baseUrl: config.providers.simulatorUrl, metrics });
   const gateway = {
     client,
     taskQueue: config.temporal.taskQueue,
     responseTimeoutMs: config.api.channelResponseTimeoutMs,
   };
+  const operators = operatorDirectory(config.operators);
   const app = createApp({
     channels: channelDirectory(config.channels, { verifyBearer: oauth?.verifyBearer }),
     clientCertificates: config.api.tls?.clientChannels,
+    metrics,
+    metricsRequireOperator: config.metrics.requireOperator,
     oauth,
     rateLimit: config.api.rateLimit,
+    operators,
+    reportingDb: reporting.db,
     codec: {
       codec,
-      authorize: operatorDirectory(config.operators).authorize,
+      authorize: operators.authorize,
       allowedOrigins: config.payloadCodec.allowedOrigins,
     },
     provisions: temporalTransactions('provision', submitProvision, gateway),

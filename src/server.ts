@@ -5,13 +5,15 @@
 import { loadConfigOrExit } from './config';
 import { openReportingStore } from './db/client';
 import { createLogger } from './log';
+import { createMetrics } from './metrics';
 import { startApi } from './runtime';
 
 const config = loadConfigOrExit({ servesApi: true });
 const log = createLogger(config.logLevel, 'api');
 const address = config.temporal.address ?? `127.0.0.1:${config.temporal.devServer.port}`;
 const reporting = await openReportingStore(config.database);
-const api = await startApi(config, address, reporting, log);
+// The worker reports the SAF backlog: one scrape target per figure.
+const api = await startApi(config, address, reporting, log, createMetrics());
 log.info({ url: api.server.url, temporal: address }, 'channel API listening');
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, async () => {

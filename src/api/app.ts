@@ -4,12 +4,15 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { type ErrorKind, errorDetail, errorKinds, SwitchError } from '../domain/errors';
 import { authenticateChannel } from './auth';
+import { registerConsoleRoutes } from './console';
 import type { AppDeps, AppEnv } from './deps';
 import { errorIds, invalidMessage } from './format-errors';
 import { rateLimit } from './rate-limit';
 import { registerCodecRoutes } from './routes/codec';
 import { type OpenApiDocument, registerDocsRoutes } from './routes/docs';
 import { registerHealthRoutes } from './routes/health';
+import { channelMetrics, registerMetricsRoutes } from './routes/metrics';
+import { registerOpsRoutes } from './routes/ops';
 import { registerProductRoutes } from './routes/products';
 import { registerVoucherLookupRoutes } from './routes/voucher-lookup';
 import { registerVoucherUseRoutes } from './routes/voucher-uses';
@@ -52,7 +55,10 @@ function allowedMethods(routes: readonly { method: string; path: string }[]) {
   };
 }
 
-/** The channel API (contract §1 and §4). Only `server.ts` serves it; tests call `app.request`. */
+/**
+ * The channel API, the operator API and its console (contract §1, §3 and §4). Only `server.ts`
+ * serves it; tests call `app.request`.
+ */
 export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({
     // Every validation failure becomes the contract's FORMAT_ERROR (contract §1.3).
@@ -69,10 +75,18 @@ export function createApp(deps: AppDeps) {
     const started = performance.now();
     await next();
     deps.logger.info(
-      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+        ...c.get('transaction'),
+      },
       'request',
     );
   });
+  // Before the body limit, authentication and the rate limit, so their refusals are counted too.
+  if (deps.metrics) app.use('*', channelMetrics(deps.metrics, app));
   app.use(
     '*',
     bodyLimit({
@@ -96,6 +110,13 @@ export function createApp(deps: AppDeps) {
   registerVoucherUseRoutes(app);
   registerProductRoutes(app);
   registerHealthRoutes(app);
+  if (deps.metrics) {
+    const authorize = deps.metricsRequireOperator ? deps.operators.authorize : undefined;
+    registerMetricsRoutes(app, deps.metrics, { authorize });
+  }
+  // Operators have their own credentials; the channels' auth and rate limit stay on /suv/*.
+  registerOpsRoutes(app);
+  registerConsoleRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'basicAuth', { type: 'http', scheme: 'basic' });
   let document: OpenApiDocument | undefined;
@@ -132,7 +153,7 @@ export function createApp(deps: AppDeps) {
       const message = error.status === 415 ? 'The body must be sent as application/json.' : 'The body is not JSON.';
       return c.json(errorDetail('formatError', message, errorIds(await readJson(c), c.req.path)), 400);
     }
-    deps.logger.error({ err: error, path: c.req.path }, 'unexpected error');
+    deps.logger.error({ err: error, path: c.req.path, ...c.get('transaction') }, 'unexpected error');
     const kind: ErrorKind = 'switchFault';
     return c.json(errorDetail(kind, 'The switch could not process the request.'), errorKinds[kind].status);
   });

@@ -1,7 +1,9 @@
+import type { ReportingDb } from '../db/client';
 import type { ProviderId } from '../domain/providers';
 import type { Institution, ProvisionInput } from '../domain/provision';
 import type { UseInput } from '../domain/use';
-import type { Logger } from '../log';
+import type { Logger, LogVariables } from '../log';
+import type { Metrics } from '../metrics';
 import type { ProductCatalogue } from '../providers/catalogue';
 import type { ClientChannels } from '../tls';
 import type { VoucherKeyer } from '../voucher-key';
@@ -19,6 +21,14 @@ export interface AppDeps {
   oauth?: OAuth;
   /** Per channel; undefined: no limit. */
   rateLimit?: { ratePerSecond: number; burst: number };
+  /** Operators (the /ops API, the console): whether an Authorization header proves one. */
+  operators: { authorize(authorization: string | undefined): Promise<boolean> };
+  /** The reporting copy, read by the operator API. */
+  reportingDb: ReportingDb;
+  /** Channel metrics and `GET /metrics`; undefined: neither. */
+  metrics?: Metrics;
+  /** `GET /metrics` asks for operator credentials. */
+  metricsRequireOperator?: boolean;
   /** The payload codec endpoint for the Temporal Web UI, for operators. */
   codec: CodecRouteOptions;
   provisions: TransactionGateway<ProvisionInput>;
@@ -44,4 +54,4 @@ export interface AppDeps {
 }
 
 /** The request's channel is resolved once by `authenticateChannel`, before the rate limit and the routes. */
-export type AppEnv = { Variables: { deps: AppDeps } & ChannelVariables };
+export type AppEnv = { Variables: { deps: AppDeps } & ChannelVariables & LogVariables };

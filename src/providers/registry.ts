@@ -1,16 +1,25 @@
 import { type ProviderId, providerIds, providerProfiles } from '../domain/providers';
+import type { Metrics } from '../metrics';
 import { HttpVoucherProvider } from './http-provider';
+import { instrumentProviders } from './instrumented';
 import type { ProviderRegistry } from './types';
 
 export interface ProviderRegistryOptions {
   /** Where the providers (in development and tests, the simulator) listen. */
   baseUrl: string;
   fetch?: typeof fetch;
+  /** Given, every call is observed in `switch_provider_*`. */
+  metrics?: Metrics;
 }
 
 /** One adapter per provider id, all over the same provider protocol for now. */
-export function createProviderRegistry({ baseUrl, fetch: fetchFn }: ProviderRegistryOptions): ProviderRegistry {
-  return Object.fromEntries(
+export function createProviderRegistry({
+  baseUrl,
+  fetch: fetchFn,
+  metrics,
+}: ProviderRegistryOptions): ProviderRegistry {
+  const registry = Object.fromEntries(
     providerIds.map((id) => [id, new HttpVoucherProvider(providerProfiles[id], baseUrl, fetchFn)]),
   ) as Record<ProviderId, HttpVoucherProvider>;
+  return metrics ? instrumentProviders(registry, metrics) : registry;
 }

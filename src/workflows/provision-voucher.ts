@@ -1,12 +1,4 @@
-import {
-  allHandlersFinished,
-  condition,
-  getExternalWorkflowHandle,
-  log,
-  ParentClosePolicy,
-  startChild,
-  uuid4,
-} from '@temporalio/workflow';
+import { condition, getExternalWorkflowHandle, log, ParentClosePolicy, startChild, uuid4 } from '@temporalio/workflow';
 import { adviceOperations, type Lifecycle, type TransactionOrigin } from '../domain/lifecycle';
 import { providerProfiles } from '../domain/providers';
 import {

@@ -1,5 +1,4 @@
 import {
-  allHandlersFinished,
   condition,
   getExternalWorkflowHandle,
   proxyActivities,

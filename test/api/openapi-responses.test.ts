@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Behaviour } from '../../src/providers/simulator/behaviours';
+import { eventually } from '../helpers/eventually';
 import {
   basicAuth,
   type Json,
@@ -230,6 +231,24 @@ describe('every documented response validates against /openapi.json', () => {
 
   it('health', async () => {
     await call('health');
+  });
+
+  it('listTransactions, getTransaction and safBacklog', async () => {
+    const operator = basicAuth('operator', 'operator');
+    const voucher = await provision();
+    // The reporting copy is written beside the transaction, a moment after the answer.
+    await eventually(
+      async () =>
+        (await send(sw, 'GET', `/ops/transactions/${voucher.id}`, { auth: operator })).status === 200 || undefined,
+    );
+    await call('listTransactions', { auth: operator });
+    await call('listTransactions', { query: '?limit=0', auth: operator });
+    await call('listTransactions', { auth: '' });
+    await call('getTransaction', { path: `/ops/transactions/${voucher.id}`, auth: operator });
+    await call('getTransaction', { path: `/ops/transactions/${randomUUID()}`, auth: operator });
+    await call('getTransaction', { path: `/ops/transactions/${voucher.id}`, auth: '' });
+    await call('safBacklog', { auth: operator });
+    await call('safBacklog', { auth: '' });
   });
 
   it('produced every documented status of every operation', () => {

@@ -49,6 +49,7 @@ beforeAll(async () => {
     // The lost activity is noticed at deadline + 5 s.
     PROVIDER_DEADLINES: 'flash:2000,netcare:2000',
     LOG_LEVEL: 'info',
+    METRICS_PORT: '0', // workers may run side by side
   };
   const config = loadConfig({ ...env, PORT: '0', PGLITE_DIR: 'memory://' });
   reporting = await openReportingStore(config.database);

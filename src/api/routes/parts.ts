@@ -1,7 +1,8 @@
 import type { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { SwitchError } from '../../domain/errors';
-import type { ChannelAnswer } from '../../domain/provision';
+import type { TransactionType } from '../../domain/lifecycle';
+import { type ChannelAnswer, workflowIdFor } from '../../domain/provision';
 import type { ChannelConfig } from '../auth';
 import type { AppEnv } from '../deps';
 import { errorDetail } from '../schemas/error-detail';
@@ -25,8 +26,25 @@ export function respond(c: Context<AppEnv>, answer: ChannelAnswer, location?: st
   return c.json(answer.body as never, answer.status as never);
 }
 
+/** Names the transaction on the request's log line. */
+export function logTransaction(c: Context<AppEnv>, transactionId: string, messageId: string) {
+  c.set('transaction', { transactionId, messageId });
+}
+
+/** The channel sending an advice (by its credentials alone), and the workflow of the transaction it settles. */
+export function adviceTarget(
+  c: Context<AppEnv>,
+  advice: { id: string; requestId: string },
+  type: TransactionType,
+): { channel: ChannelConfig; workflowId: string } {
+  const channel = adviceChannel(c, advice);
+  const workflowId = workflowIdFor(channel.clientId, advice.requestId, type);
+  logTransaction(c, workflowId, advice.id);
+  return { channel, workflowId };
+}
+
 /** The channel sending an advice, identified by its credentials alone. */
-export function adviceChannel(c: Context<AppEnv>, advice: { id: string; requestId: string }): ChannelConfig {
+function adviceChannel(c: Context<AppEnv>, advice: { id: string; requestId: string }): ChannelConfig {
   const channel = c.get('channel');
   if (!channel) {
     throw new SwitchError('unauthenticated', 'Missing or invalid credentials.', {

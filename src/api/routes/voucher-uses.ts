@@ -13,7 +13,16 @@ import {
   refundResponse,
   type VoucherUseRequest,
 } from '../schemas/voucher-use';
-import { adviceChannel, adviceResponses, errorResponse, json, jsonBody, respond, unknownRequest } from './parts';
+import {
+  adviceResponses,
+  adviceTarget,
+  errorResponse,
+  json,
+  jsonBody,
+  logTransaction,
+  respond,
+  unknownRequest,
+} from './parts';
 
 /** What differs between the redemption and the refund endpoints (contract §1.1 and §1.5). */
 const uses = {
@@ -46,9 +55,11 @@ function useInput(c: Context<AppEnv>, use: VoucherUse, request: VoucherUseReques
     id: request.id,
     clientId: request.client.id,
   });
+  const transactionId = workflowIdFor(channel.clientId, request.id, use);
+  logTransaction(c, transactionId, request.id);
   return {
     type: use,
-    transactionId: workflowIdFor(channel.clientId, request.id, use),
+    transactionId,
     switchReference: deps.newId(),
     channelId: channel.clientId,
     messaging: channel.messaging,
@@ -104,15 +115,14 @@ function registerUseRoutes(app: OpenAPIHono<AppEnv>, use: VoucherUse) {
 
   app.openapi(adviceRoute('confirm'), async (c) => {
     const advice = c.req.valid('json');
-    const channel = adviceChannel(c, advice);
-    const answer = await gateway(c).confirm(workflowIdFor(channel.clientId, advice.requestId, use), advice);
+    const { workflowId } = adviceTarget(c, advice, use);
+    const answer = await gateway(c).confirm(workflowId, advice);
     return answer ? respond(c, answer) : unknownRequest(advice);
   });
 
   app.openapi(adviceRoute('reverse'), async (c) => {
     const advice = c.req.valid('json');
-    const channel = adviceChannel(c, advice);
-    const workflowId = workflowIdFor(channel.clientId, advice.requestId, use);
+    const { channel, workflowId } = adviceTarget(c, advice, use);
     return respond(c, await gateway(c).reverse(workflowId, advice, channel.clientId));
   });
 }

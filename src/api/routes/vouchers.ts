@@ -11,7 +11,16 @@ import type { AppDeps, AppEnv } from '../deps';
 import { basicReversal, tenderAdvice } from '../schemas/advice';
 import { messageId } from '../schemas/common';
 import { type ProvisionRequest, provisionRequest, provisionResponse } from '../schemas/provision';
-import { adviceChannel, adviceResponses, errorResponse, json, jsonBody, respond, unknownRequest } from './parts';
+import {
+  adviceResponses,
+  adviceTarget,
+  errorResponse,
+  json,
+  jsonBody,
+  logTransaction,
+  respond,
+  unknownRequest,
+} from './parts';
 
 const provisionResponses = {
   201: {
@@ -93,9 +102,11 @@ async function provisionInput(c: Context<AppEnv>, request: ProvisionRequest): Pr
     id: request.id,
     clientId: request.client.id,
   });
+  const transactionId = workflowIdFor(channel.clientId, request.id);
+  logTransaction(c, transactionId, request.id);
   const routed = await routeProvision(deps, request, channel);
   return {
-    transactionId: workflowIdFor(channel.clientId, request.id),
+    transactionId,
     switchReference: deps.newId(),
     channelId: channel.clientId,
     messaging: channel.messaging,
@@ -144,16 +155,14 @@ export function registerVoucherRoutes(app: OpenAPIHono<AppEnv>) {
 
   app.openapi(confirmVoucherRoute, async (c) => {
     const advice = c.req.valid('json');
-    const channel = adviceChannel(c, advice);
-    const workflowId = workflowIdFor(channel.clientId, advice.requestId);
+    const { workflowId } = adviceTarget(c, advice, 'provision');
     const answer = await c.get('deps').provisions.confirm(workflowId, advice);
     return answer ? respond(c, answer) : unknownRequest(advice);
   });
 
   app.openapi(reverseVoucherRoute, async (c) => {
     const advice = c.req.valid('json');
-    const channel = adviceChannel(c, advice);
-    const workflowId = workflowIdFor(channel.clientId, advice.requestId);
+    const { channel, workflowId } = adviceTarget(c, advice, 'provision');
     return respond(c, await c.get('deps').provisions.reverse(workflowId, advice, channel.clientId));
   });
 }

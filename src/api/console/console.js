@@ -1,0 +1,229 @@
+// The operator console: read-only views over the /ops API. The browser sends the operator's Basic
+// credentials itself (this page sits behind the same login), so this script never sees them.
+// Data from the reporting copy is only ever inserted as text, never as HTML.
+
+const $ = (selector) => document.querySelector(selector);
+
+/** An element with attributes (`on…` become listeners) and children (strings become text). */
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined) continue;
+    if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, value);
+  }
+  node.append(...children.flat(Infinity).filter((child) => child !== undefined && child !== null));
+  return node;
+}
+
+async function api(path) {
+  const response = await fetch(path, { headers: { Accept: 'application/json' } });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(body.errorMessage ?? `HTTP ${response.status}`);
+  return body;
+}
+
+const status = (text) => {
+  $('#status').textContent = text;
+};
+
+/** RFC 3339 in UTC, to the second: every operator reads the same time. */
+const time = (iso) => (iso ? `${iso.slice(0, 10)} ${iso.slice(11, 19)}` : '');
+const currencies = { 710: 'ZAR' };
+const money = (t) =>
+  t.amount === undefined ? '' : `${(t.amount / 100).toFixed(2)} ${currencies[t.currency] ?? t.currency ?? ''}`;
+const answeredIn = (t) => (t.answeredAt ? `${Date.parse(t.answeredAt) - Date.parse(t.receivedAt)} ms` : '');
+const badge = (text) => el('span', { class: `badge ${String(text).toLowerCase()}` }, text);
+
+function age(seconds) {
+  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
+  return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
+}
+
+function table(headings, rows) {
+  return el(
+    'table',
+    {},
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        headings.map((h) => el('th', {}, h)),
+      ),
+    ),
+    el('tbody', {}, rows),
+  );
+}
+
+async function showBacklog() {
+  const { providers } = await api('/ops/backlog');
+  const rows = providers.map((p) =>
+    el(
+      'tr',
+      {},
+      el('td', {}, p.provider ?? '(none)'),
+      el('td', { class: 'number' }, String(p.pending)),
+      el('td', {}, time(p.oldestPendingAt)),
+      el('td', { class: 'number' }, p.oldestPendingAgeSeconds === undefined ? '' : age(p.oldestPendingAgeSeconds)),
+      el('td', { class: 'number' }, String(p.refused)),
+    ),
+  );
+  $('#backlog').replaceChildren(
+    providers.length === 0
+      ? el('p', { class: 'note' }, 'No advice is waiting for a provider.')
+      : table(['Provider', 'Pending', 'Oldest pending', 'Age', 'Refused'], rows),
+  );
+}
+
+let nextCursor;
+
+function query() {
+  const form = new FormData($('#search'));
+  const params = new URLSearchParams();
+  for (const [name, value] of form) if (String(value).trim()) params.set(name, String(value).trim());
+  return params;
+}
+
+function transactionRow(t) {
+  return el(
+    'tr',
+    {},
+    el('td', {}, time(t.receivedAt)),
+    el('td', {}, t.type),
+    el(
+      'td',
+      {},
+      el('button', { type: 'button', class: 'link', onclick: guarded(() => showTransaction(t.id)) }, t.messageId),
+    ),
+    el('td', {}, t.channelId),
+    el('td', {}, t.provider ?? ''),
+    el('td', {}, badge(t.state)),
+    el('td', { class: 'number' }, money(t)),
+    el('td', { class: 'number' }, t.httpStatus ? String(t.httpStatus) : ''),
+    el('td', { class: 'number' }, answeredIn(t)),
+  );
+}
+
+async function search({ more = false } = {}) {
+  const params = query();
+  if (more) params.set('cursor', nextCursor);
+  const page = await api(`/ops/transactions?${params}`);
+  const body = $('#transactions tbody');
+  const rows = page.transactions.map(transactionRow);
+  if (more) body.append(...rows);
+  else body.replaceChildren(...rows);
+  nextCursor = page.nextCursor;
+  $('#more').hidden = !nextCursor;
+  status(body.children.length === 0 ? 'No transaction matches.' : `${body.children.length} shown, newest first.`);
+}
+
+const pretty = (value) => (value === undefined ? '(none)' : JSON.stringify(value, null, 2));
+const legNames = { channel: 'channel ↔ switch', provider: 'switch ↔ provider' };
+
+function leg(trace) {
+  const outcome = trace.status === undefined ? 'no answer' : String(trace.status);
+  return el(
+    'article',
+    { class: `leg ${trace.leg}` },
+    el('h4', {}, `${legNames[trace.leg]} · ${trace.operation}`),
+    el(
+      'p',
+      { class: 'exchange' },
+      el('code', {}, `${trace.method ?? ''} ${trace.url ?? ''}`),
+      ' → ',
+      el('strong', { class: 'status' }, outcome),
+      trace.durationMs === undefined ? '' : ` in ${trace.durationMs} ms`,
+      ` · ${time(trace.startedAt)}`,
+    ),
+    el(
+      'div',
+      { class: 'bodies' },
+      el('div', {}, el('h5', {}, 'Request'), el('pre', {}, pretty(trace.request))),
+      el('div', {}, el('h5', {}, 'Response'), el('pre', {}, pretty(trace.response))),
+    ),
+  );
+}
+
+function adviceRow(a) {
+  return el(
+    'tr',
+    {},
+    el('td', {}, a.kind),
+    el('td', {}, a.origin),
+    el('td', {}, a.reason ?? ''),
+    el('td', {}, badge(a.saf)),
+    el('td', { class: 'number' }, String(a.attempts)),
+    el('td', {}, a.lastError ?? ''),
+    el('td', {}, time(a.acceptedAt)),
+    el('td', {}, time(a.settledAt)),
+  );
+}
+
+function facts(t) {
+  const pairs = [
+    ['Transaction id', t.id],
+    ['Channel', t.channelId],
+    ['Provider', [t.provider, t.voucherProvider].filter(Boolean).join(' / ')],
+    ['Product', t.productId],
+    ['Amount', money(t)],
+    [
+      'Voucher',
+      [t.voucherCodeMasked, t.voucherSerialNumber && `serial ${t.voucherSerialNumber}`].filter(Boolean).join(', '),
+    ],
+    ['Switch reference', t.switchReference],
+    ['Provider reference', t.providerReference],
+    ['Answer', [t.httpStatus, t.errorType].filter(Boolean).join(' ')],
+    ['Received', time(t.receivedAt)],
+    ['Answered', time(t.answeredAt)],
+  ];
+  return el(
+    'dl',
+    {},
+    pairs.filter(([, value]) => value).map(([name, value]) => [el('dt', {}, name), el('dd', {}, String(value))]),
+  );
+}
+
+async function showTransaction(id) {
+  const detail = await api(`/ops/transactions/${encodeURIComponent(id)}`);
+  const t = detail.transaction;
+  const others = detail.sameMessageId.map((other) =>
+    el('button', { type: 'button', class: 'link', onclick: guarded(() => showTransaction(other)) }, other),
+  );
+  const section = $('#detail');
+  const parts = [
+    el('h2', {}, `${t.type} ${t.messageId} `, badge(t.state)),
+    facts(t),
+    others.length ? el('p', { class: 'note' }, 'Same message id: ', others) : undefined,
+    el('h3', {}, 'Legs'),
+    detail.traces.length ? detail.traces.map(leg) : el('p', { class: 'note' }, 'No message recorded.'),
+    el('h3', {}, 'Advices'),
+    detail.advices.length
+      ? table(
+          ['Kind', 'Origin', 'Reason', 'SAF', 'Attempts', 'Last error', 'Accepted', 'Settled'],
+          detail.advices.map(adviceRow),
+        )
+      : el('p', { class: 'note' }, 'No advice.'),
+  ];
+  section.replaceChildren(...parts.flat().filter((part) => part !== undefined));
+  section.hidden = false;
+  section.scrollIntoView({ block: 'start' });
+}
+
+/** Runs an action, reporting its failure in the status line instead of losing it. */
+const guarded = (action) => (event) => {
+  event?.preventDefault();
+  action().catch((error) => status(`Could not load: ${error.message}`));
+};
+
+$('#search').addEventListener(
+  'submit',
+  guarded(() => Promise.all([search(), showBacklog()])),
+);
+$('#more').addEventListener(
+  'click',
+  guarded(() => search({ more: true })),
+);
+guarded(() => Promise.all([search(), showBacklog()]))();

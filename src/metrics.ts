@@ -1,0 +1,124 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { providerIds } from './domain/providers';
+import { listen, type RunningServer } from './http-server';
+
+/** Pending store-and-forward advices of one provider, as `safBacklog` (db/queries/operations.ts) counts them. */
+export interface SafBacklog {
+  /** Null for advices not routed to a provider yet: they wait for no one and are left out. */
+  provider: string | null;
+  pending: number;
+  /** When the oldest pending advice was accepted (ISO 8601); null when none is pending. */
+  oldestPendingAt: string | null;
+}
+
+export interface MetricsOptions {
+  /** Read at every scrape; leave it out in a process without the reporting store. */
+  backlog?: () => Promise<SafBacklog[]>;
+  now?: () => number;
+  /** Node process metrics (`switch_process_…`, `switch_nodejs_…`). */
+  processMetrics?: boolean;
+}
+
+// Channel answers wait on a provider with a 10 s default deadline; providers answer in well under it.
+const channelBuckets = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const providerBuckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/**
+ * The switch's Prometheus metrics in a registry of their own, so a test (or `npm run dev`, which
+ * runs the API and the worker in one process) decides what shares one.
+ */
+export function createMetrics({ backlog, now = Date.now, processMetrics = true }: MetricsOptions = {}) {
+  const registry = new Registry();
+  const registers = [registry];
+  if (processMetrics) collectDefaultMetrics({ register: registry, prefix: 'switch_' });
+
+  const metrics = {
+    registry,
+    channelRequests: new Counter({
+      name: 'switch_channel_requests_total',
+      help: 'Channel requests by operation, HTTP status and outcome (ok, or the ErrorDetail errorType)',
+      labelNames: ['operation', 'status', 'outcome'] as const,
+      registers,
+    }),
+    channelDuration: new Histogram({
+      name: 'switch_channel_request_duration_seconds',
+      help: 'Time from a channel request to the switch answer',
+      labelNames: ['operation'] as const,
+      buckets: channelBuckets,
+      registers,
+    }),
+    providerDuration: new Histogram({
+      name: 'switch_provider_request_duration_seconds',
+      help: 'Time from a provider call to its answer, or to the deadline',
+      labelNames: ['provider', 'operation'] as const,
+      buckets: providerBuckets,
+      registers,
+    }),
+    providerTimeouts: new Counter({
+      name: 'switch_provider_timeouts_total',
+      help: 'Provider calls that ended at the deadline without an answer',
+      labelNames: ['provider', 'operation'] as const,
+      registers,
+    }),
+    providerFailures: new Counter({
+      name: 'switch_provider_failures_total',
+      help: 'Provider calls that did not succeed, by kind (declined, timeout, error, unavailable)',
+      labelNames: ['provider', 'operation', 'kind'] as const,
+      registers,
+    }),
+  };
+  if (backlog) registerBacklog(registry, backlog, now);
+  return metrics;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+function registerBacklog(registry: Registry, backlog: () => Promise<SafBacklog[]>, now: () => number) {
+  // prom-client collects both gauges concurrently at each scrape: they share one read.
+  let reading: Promise<SafBacklog[] | undefined> | undefined;
+  const read = () =>
+    (reading ??= backlog()
+      // An unreadable store drops the series (unknown) rather than failing the whole scrape.
+      .catch(() => undefined)
+      .finally(() => {
+        reading = undefined;
+      }));
+  const gauge = (name: string, help: string, value: (row: SafBacklog) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['provider'] as const,
+      registers: [registry],
+      async collect() {
+        const rows = await read();
+        this.reset();
+        if (!rows) return;
+        // Every provider has a series, so an empty backlog reads 0 rather than a gap.
+        for (const provider of providerIds) this.set({ provider }, 0);
+        for (const row of rows) if (row.provider) this.set({ provider: row.provider }, value(row));
+      },
+    });
+  gauge('switch_saf_backlog', 'Advices pending delivery to the provider', (row) => row.pending);
+  gauge('switch_saf_oldest_pending_seconds', 'Age of the oldest advice pending delivery', (row) =>
+    row.oldestPendingAt ? Math.max(0, (now() - Date.parse(row.oldestPendingAt)) / 1000) : 0,
+  );
+}
+
+/** The registry in Prometheus text format, as an HTTP response. */
+export async function scrape(registry: Registry): Promise<Response> {
+  return new Response(await registry.metrics(), { headers: { 'content-type': registry.contentType } });
+}
+
+/** Serves `GET /metrics` alone, for a process without the channel API (the standalone worker). */
+export function serveMetrics(registry: Registry, port: number, host?: string): Promise<RunningServer> {
+  return listen(
+    {
+      fetch: (request) =>
+        new URL(request.url).pathname === '/metrics' && request.method === 'GET'
+          ? scrape(registry)
+          : new Response('Not found', { status: 404 }),
+    },
+    port,
+    host,
+  );
+}

@@ -1,0 +1,127 @@
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../helpers/eventually';
+import { basicAuth, makeAdvice, makeProvisionRequest, makeReversal } from '../helpers/fixtures';
+import { startTestSwitch, type TestSwitch } from '../helpers/switch';
+
+// Debian's Chromium, which `npm run setup:browser` installs; CHROMIUM_PATH as that script reads it.
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const hasChromium = existsSync(chromiumPath);
+const title = hasChromium
+  ? 'GET /console in Chromium'
+  : `GET /console in Chromium: skipped, no Chromium at ${chromiumPath} (npm run setup:browser installs it)`;
+
+const operator = { username: 'operator', password: 'operator' };
+const viewport = { width: 1280, height: 900 };
+
+/** A PNG's width and height, from its IHDR chunk (bytes 16–23, after the 8-byte signature). */
+function pngSize(png: Buffer) {
+  expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
+}
+
+describe.skipIf(!hasChromium)(title, () => {
+  let sw: TestSwitch;
+  let browser: Browser;
+  let confirmed: { id: string; code: string };
+  let reversedId: string;
+
+  beforeAll(async () => {
+    sw = await startTestSwitch();
+    const request = makeProvisionRequest();
+    const provision = await sw.post('/suv/v1/vouchers', request);
+    expect(provision.status).toBe(201);
+    confirmed = { id: request.id as string, code: (provision.body.voucher as { code: string }).code };
+    expect((await sw.post('/suv/v1/vouchers/confirmations', makeAdvice(confirmed.id))).status).toBe(202);
+
+    const other = makeProvisionRequest();
+    expect((await sw.post('/suv/v1/vouchers', other)).status).toBe(201);
+    reversedId = other.id as string;
+    expect((await sw.post('/suv/v1/vouchers/reversals', makeReversal(reversedId))).status).toBe(202);
+
+    // Both in the copy, their advices delivered, before the page looks.
+    const auth = basicAuth(operator.username, operator.password);
+    await eventually(async () => {
+      const details = await Promise.all(
+        [confirmed.id, reversedId].map((id) => sw.get(`/ops/transactions/${id}`, auth)),
+      );
+      const delivered = details.every(
+        ({ status, body }) =>
+          status === 200 && (body.advices as { saf: string }[]).some((advice) => advice.saf === 'delivered'),
+      );
+      return delivered || undefined;
+    }, 30_000);
+
+    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox'] });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await sw?.stop();
+  });
+
+  it('is behind the operator login', async () => {
+    const context = await browser.newContext();
+    const response = await context.request.get(`${sw.url}/console`);
+    expect(response.status()).toBe(401);
+    expect(response.headers()['www-authenticate']).toMatch(/^Basic realm=/);
+    await context.close();
+  });
+
+  it('finds a transaction by its message id and shows its legs and advices', async () => {
+    const context = await browser.newContext({ httpCredentials: operator, viewport });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(message.text());
+    });
+
+    await page.goto(`${sw.url}/console`);
+    // The list opens with every transaction, newest first, and the backlog is empty.
+    await page.getByRole('button', { name: reversedId }).waitFor();
+    await page.getByRole('button', { name: confirmed.id }).waitFor();
+    expect(await page.locator('#backlog').innerText()).toContain('No advice is waiting for a provider.');
+
+    await page.getByRole('searchbox', { name: 'Reference' }).fill(confirmed.id);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('status').getByText('1 shown, newest first.').waitFor();
+    const row = await page.locator('#transactions tbody tr').innerText();
+    expect(row).toContain('provision');
+    expect(row).toContain('flash');
+    expect(row).toContain('CONFIRMED');
+
+    await page.getByRole('button', { name: confirmed.id }).click();
+    const detail = page.locator('#detail');
+    await detail.getByRole('heading', { name: 'Advices' }).waitFor();
+    const legs = await detail.locator('article.leg').allInnerTexts();
+    expect(legs.map((text) => text.split('\n')[0])).toEqual([
+      'channel ↔ switch · provision',
+      'switch ↔ provider · provision',
+      'switch ↔ provider · confirm',
+    ]);
+    expect(legs[0]).toMatch(/POST \/suv\/v1\/vouchers → 201/);
+    expect(legs[0]).toContain(`"id": "${confirmed.id}"`);
+    const advice = await detail.locator('table tbody tr').innerText();
+    expect(advice.split('\t').slice(0, 5)).toEqual(['confirm', 'channel', '', 'delivered', '1']);
+    const facts = await detail.locator('dl').innerText();
+    expect(facts).toMatch(/Transaction id\s+provision-22222222-/);
+    expect(facts).toMatch(/Answer\s+201/);
+    expect(await page.content()).not.toContain(confirmed.code);
+    expect(await page.locator('body').innerText()).not.toContain('[object');
+
+    // The whole page: the backlog, the list and the transaction.
+    const png = await page.screenshot({ fullPage: true });
+    const file = join(mkdtempSync(join(tmpdir(), 'console-')), 'transaction.png');
+    writeFileSync(file, png);
+    const size = pngSize(png);
+    expect(size.width).toBe(viewport.width);
+    expect(size.height).toBeGreaterThanOrEqual(viewport.height);
+    // A blank page compresses to a few hundred bytes; text, tables and colour take far more.
+    expect(png.length).toBeGreaterThan(20_000);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});
