@@ -4,8 +4,10 @@ import { inject } from 'vitest';
 import { hashSecret } from '../../src/api/credentials';
 import { loadConfig } from '../../src/config';
 import { openReportingStore } from '../../src/db/client';
+import { safBacklog } from '../../src/db/queries/operations';
 import { listen } from '../../src/http-server';
 import { createLogger } from '../../src/log';
+import { createMetrics } from '../../src/metrics';
 import { createSimulatorApp, type LedgerEntry } from '../../src/providers/simulator/app';
 import type { Behaviour } from '../../src/providers/simulator/behaviours';
 import { startApi, startWorker, workflowsPath } from '../../src/runtime';
@@ -69,8 +71,10 @@ export async function startTestSwitch(env: Record<string, string> = {}, client?:
     { servesApi: true },
   );
   const reporting = await openReportingStore(config.database);
-  const worker = await startWorker(config, address, reporting, { workflowBundle: await workflowBundle() });
-  const api = await startApi(config, address, reporting, createLogger('silent', 'api'));
+  // One registry for the worker and the API, as under `npm run dev`.
+  const metrics = createMetrics({ backlog: () => safBacklog(reporting.db, new Date()), processMetrics: false });
+  const worker = await startWorker(config, address, reporting, { workflowBundle: await workflowBundle() }, metrics);
+  const api = await startApi(config, address, reporting, createLogger('silent', 'api'), metrics);
   const url = api.server.url;
   const send = (path: string, init: { method?: string; headers: Record<string, string>; body?: string }) =>
     client ? httpsFetch(`${url}${path}`, init, client) : fetch(`${url}${path}`, init);

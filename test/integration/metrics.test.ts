@@ -5,6 +5,9 @@ import { listen, type RunningServer } from '../../src/http-server';
 import { createMetrics, serveMetrics } from '../../src/metrics';
 import { createProviderRegistry } from '../../src/providers/registry';
 import { createSimulatorApp } from '../../src/providers/simulator/app';
+import { eventually } from '../helpers/eventually';
+import { makeAdvice, makeProvisionRequest } from '../helpers/fixtures';
+import { startTestSwitch, type TestSwitch } from '../helpers/switch';
 
 const servers: RunningServer[] = [];
 let sim: ReturnType<typeof createSimulatorApp>;
@@ -65,5 +68,55 @@ describe('GET /metrics', () => {
       'switch_provider_timeouts_total{provider="yoyo",operation="redeem"} 1',
     );
     expect((await fetch(`${server.url}/`)).status).toBe(404);
+  });
+});
+
+describe('GET /metrics of a running switch', () => {
+  let sw: TestSwitch;
+  beforeAll(async () => {
+    sw = await startTestSwitch({ PROVIDER_DEADLINES: 'flash:1000' });
+  });
+  afterAll(() => sw?.stop());
+
+  /** The value of one series, or undefined while it does not exist. */
+  async function series(name: string, labels: string) {
+    const text = await scrapeOver(sw.url);
+    const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
+    return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+
+  it('counts channel requests by operation and outcome, and the provider leg', async () => {
+    expect((await sw.post('/suv/v1/vouchers', makeProvisionRequest())).status).toBe(201);
+    await sw.simulator.behave({ provider: 'flash', operation: 'provision', mode: 'decline', count: 1 });
+    expect((await sw.post('/suv/v1/vouchers', makeProvisionRequest())).status).toBe(404);
+
+    expect(
+      await series('switch_channel_requests_total', 'operation="provisionVoucher",status="201",outcome="ok"'),
+    ).toBe(1);
+    expect(
+      await series(
+        'switch_channel_requests_total',
+        'operation="provisionVoucher",status="404",outcome="PROVIDER_DECLINED"',
+      ),
+    ).toBe(1);
+    expect(
+      await series('switch_provider_request_duration_seconds_count', 'provider="flash",operation="provision"'),
+    ).toBe(2);
+  });
+
+  it('counts provider timeouts, and shows the SAF backlog while the provider is down', async () => {
+    await sw.simulator.behave({ provider: 'flash', operation: 'provision', mode: 'timeout', count: 1, delayMs: 3_000 });
+    expect((await sw.post('/suv/v1/vouchers', makeProvisionRequest())).status).toBe(504);
+    expect(await series('switch_provider_timeouts_total', 'provider="flash",operation="provision"')).toBe(1);
+
+    await sw.simulator.behave({ provider: 'flash', operation: 'confirm', mode: 'down' });
+    const request = makeProvisionRequest();
+    expect((await sw.post('/suv/v1/vouchers', request)).status).toBe(201);
+    expect((await sw.post('/suv/v1/vouchers/confirmations', makeAdvice(request.id as string))).status).toBe(202);
+    expect(
+      await eventually(async () => ((await series('switch_saf_backlog', 'provider="flash"')) ?? 0) >= 1 || undefined),
+    ).toBe(true);
+    expect(await series('switch_saf_oldest_pending_seconds', 'provider="flash"')).toBeGreaterThanOrEqual(0);
+    await sw.simulator.reset();
   });
 });

@@ -13,6 +13,7 @@ import {
   makeRedemptionRequest,
   makeReversal,
 } from '../helpers/fixtures';
+import { temporaryDatabase } from '../helpers/postgres';
 import { startTestSwitch, type TestSwitch } from '../helpers/switch';
 
 type Summary = Json & { id: string; messageId: string; state: string; type: string; receivedAt: string };
@@ -24,9 +25,10 @@ interface Detail {
 }
 
 let sw: TestSwitch;
+let database: Awaited<ReturnType<typeof temporaryDatabase>> | undefined;
 const operator = basicAuth('operator', 'operator');
-// PGlite by default; DATABASE_URL runs the same tests on PostgreSQL, whose copy may hold older
-// transactions: every listing is bounded by the time this file started.
+// Every listing is bounded by the time this file started, so a copy holding older transactions
+// would not disturb it.
 const since = new Date().toISOString();
 
 /** A call to the operator API, as the default operator unless told otherwise (null: no credentials). */
@@ -81,7 +83,9 @@ let betway: Awaited<ReturnType<typeof provision>>;
 let redemption: { id: string; transactionId: string };
 
 beforeAll(async () => {
-  sw = await startTestSwitch(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {});
+  // Real PostgreSQL when the machine has one (CI does), in a database of this file's own.
+  database = process.env.TEST_DATABASE_URL ? await temporaryDatabase(process.env.TEST_DATABASE_URL, 'ops') : undefined;
+  sw = await startTestSwitch(database ? { DATABASE_URL: database.url } : {});
   confirmed = await provision({ amounts: { requestAmount: { amount: 5_000, currency: '710' } } });
   expect((await sw.post('/suv/v1/vouchers/confirmations', makeAdvice(confirmed.id))).status).toBe(202);
 
@@ -124,7 +128,10 @@ beforeAll(async () => {
     return done || undefined;
   }, 30_000);
 }, 120_000);
-afterAll(() => sw?.stop());
+afterAll(async () => {
+  await sw?.stop();
+  await database?.drop();
+});
 
 describe('GET /ops/transactions', () => {
   it('lists transactions newest first', async () => {

@@ -1,6 +1,4 @@
-import { randomUUID } from 'node:crypto';
 import { count, inArray } from 'drizzle-orm';
-import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openReportingStore, type ReportingStore } from '../../src/db/client';
 import { findTransaction } from '../../src/db/queries/transactions';
@@ -9,26 +7,17 @@ import { workflowIdFor } from '../../src/domain/provision';
 import type { LedgerEntry } from '../../src/providers/simulator/app';
 import { eventually } from '../helpers/eventually';
 import { makeAdvice, makeProvisionRequest, makeReversal } from '../helpers/fixtures';
+import { temporaryDatabase, withTarget } from '../helpers/postgres';
 import { startTestSwitch, type TestSwitch } from '../helpers/switch';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 
 const serverUrl = process.env.TEST_DATABASE_URL;
 
 /** The same server, another database or address. */
-function withTarget(url: string, target: { database?: string; port?: number }) {
-  const copy = new URL(url);
-  if (target.database) copy.pathname = `/${target.database}`;
-  if (target.port) {
-    copy.hostname = '127.0.0.1';
-    copy.port = String(target.port);
-  }
-  return copy.toString();
-}
 
 // Real PostgreSQL only: the point is the driver's own behaviour when its connections drop.
 describe.skipIf(!serverUrl)('reporting copy on PostgreSQL', () => {
-  const database = `outage_${randomUUID().replaceAll('-', '')}`;
-  let admin: postgres.Sql;
+  let database: Awaited<ReturnType<typeof temporaryDatabase>>;
   let proxy: TcpProxy;
   let sw: TestSwitch;
   /** The copy read directly, not through the proxy. */
@@ -36,20 +25,17 @@ describe.skipIf(!serverUrl)('reporting copy on PostgreSQL', () => {
 
   beforeAll(async () => {
     const url = serverUrl as string;
-    // A database of its own, so runs and other files never see each other's rows.
-    admin = postgres(url, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database ${database}`);
+    database = await temporaryDatabase(url, 'outage');
     const server = new URL(url);
     proxy = await startTcpProxy({ host: server.hostname, port: Number(server.port || 5432) });
-    sw = await startTestSwitch({ DATABASE_URL: withTarget(url, { database, port: proxy.port }) });
-    copy = await openReportingStore({ url: withTarget(url, { database }), pgliteDir: 'unused' });
+    sw = await startTestSwitch({ DATABASE_URL: withTarget(database.url, { port: proxy.port }) });
+    copy = await openReportingStore({ url: database.url, pgliteDir: 'unused' });
   });
   afterAll(async () => {
     await sw?.stop();
     await copy?.close();
     await proxy?.close();
-    await admin?.unsafe(`drop database if exists ${database} with (force)`);
-    await admin?.end();
+    await database?.drop();
   });
 
   const transactionId = (requestId: string) => workflowIdFor('22222222', requestId);
