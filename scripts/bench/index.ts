@@ -16,6 +16,8 @@ import { atConcurrency, atRate, type LoadFigures, type Target } from './load';
 import { type Measured, machine, type ProcessFigures, sampleProcesses, startNode, waitForHttp } from './processes';
 
 const quick = process.argv.includes('--quick');
+/** `--probe`: only the switch at c=8 and at 50/s, for trying one lever against another. */
+const probe = process.argv.includes('--probe');
 const plan = quick
   ? { seconds: 5, rateSeconds: 10, sustainedSeconds: 15, openProvisions: 1_000 }
   : { seconds: 20, rateSeconds: 60, sustainedSeconds: 60, openProvisions: 10_000 };
@@ -172,6 +174,11 @@ async function main() {
   try {
     console.log(`Machine: ${JSON.stringify(machine())}${quick ? ' (quick run)' : ''}`);
     await atConcurrency(targets.switch, 8, 3); // warm-up: JIT, connections, catalogue
+    if (probe) {
+      await measure('concurrency', 'switch', 'c=8', (t) => atConcurrency(t, 8, 15));
+      await measure('rate', 'switch', '50/s', (t) => atRate(t, 50, 15));
+      return;
+    }
     for (const target of ['direct', 'switch'] as const) {
       for (const c of concurrencies) {
         await measure('concurrency', target, `c=${c}`, (t) => atConcurrency(t, c, plan.seconds));
@@ -188,8 +195,8 @@ async function main() {
     await measure('scale', 'switch', '50/s', (t) => atRate(t, 50, plan.rateSeconds));
   } finally {
     await stack.stop();
+    report(runs);
   }
-  report(runs);
 }
 
 function report(runs: Run[]) {
