@@ -117,6 +117,7 @@ const envSchema = z.object({
   RATE_LIMIT_BURST: z.coerce.number().int().positive().default(400),
   NODE_ENV: z.string().optional(),
   METRICS_PORT: port.default(9464),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().positive().default(1000),
   METRICS_REQUIRE_OPERATOR: z.stringbool().default(false),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
@@ -278,6 +279,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         .map((origin) => origin.trim())
         .filter(Boolean),
     },
+    /**
+     * Workflows a worker keeps in memory between their tasks (Temporal's sticky cache). The SDK's
+     * default grows with the heap, so a worker with thousands of transactions awaiting
+     * confirmation grows past a gigabyte; an evicted workflow is replayed from history when it wakes.
+     */
+    worker: { maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS },
     /** The standalone worker serves its own `/metrics` on `port`; the API on its own port. */
     metrics: { port: e.METRICS_PORT, requireOperator: e.METRICS_REQUIRE_OPERATOR },
     logLevel: e.LOG_LEVEL,

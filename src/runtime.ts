@@ -46,6 +46,7 @@ export async function startWorker(
     taskQueue: config.temporal.taskQueue,
     activities: createActivities({ providers, db: reporting.db, voucherKey: voucherKeyer(config.vouchers.hashKey) }),
     dataConverter: switchDataConverter(createEncryptionCodec(config.payloadCodec.keys)),
+    maxCachedWorkflows: config.worker.maxCachedWorkflows,
     ...workflowSource,
   });
   const running = worker.run();

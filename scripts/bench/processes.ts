@@ -90,7 +90,9 @@ export function startNode(
   entry: string,
   env: Record<string, string>,
 ): ChildProcess & { output: string[] } {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  // BENCH_PROFILE=worker (or api, simulator) writes that process's CPU profile into bench-results/.
+  const profile = process.env.BENCH_PROFILE === name ? ['--cpu-prof', '--cpu-prof-dir=bench-results'] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', entry], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   }) as ChildProcess & { output: string[] };
