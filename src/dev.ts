@@ -2,6 +2,7 @@
  * `npm run dev`: the whole switch on embedded defaults in one command — Temporal dev server with
  * its Web UI, the provider simulator, the reporting store, the worker and the channel API.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfigOrExit } from './config';
 import { openReportingStore } from './db/client';
 import { safBacklog } from './db/queries/operations';
@@ -43,9 +44,17 @@ try {
   // One process, one registry: the API's /metrics shows the worker's figures too.
   const metrics = createMetrics({ backlog: () => safBacklog(reporting.db, new Date()) });
   const worker = await startWorker(config, address, reporting, undefined, metrics);
-  stops.push(worker.stop);
+  stops.push(async () => {
+    // The SDK listens for Ctrl-C too and may have begun the shutdown itself: then only wait for it.
+    if (worker.worker.getState() === 'RUNNING') return worker.stop();
+    while (!['STOPPED', 'FAILED'].includes(worker.worker.getState())) await sleep(100);
+  });
   const api = await startApi(config, address, reporting, createLogger(config.logLevel, 'api'), metrics);
-  stops.push(api.stop);
+  stops.push(async () => {
+    // Stopped first: no new requests, and those in flight get their answers while the worker still runs.
+    await api.server.close({ graceMs: config.api.channelResponseTimeoutMs + 5_000 });
+    await api.stop();
+  });
 
   console.log(`
   Voucher switch is running

@@ -1,13 +1,22 @@
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { TlsSettings } from './tls';
 
+export interface CloseOptions {
+  /**
+   * How long requests in flight may take to finish after the server stops taking connections;
+   * then every connection is closed. 0 (the default): closed at once, held connections too.
+   */
+  graceMs?: number;
+}
+
 export interface RunningServer {
   url: string;
   port: number;
-  close(): Promise<void>;
+  /** Stops taking connections, lets requests in flight finish within `graceMs`, and closes the rest. */
+  close(options?: CloseOptions): Promise<void>;
 }
 
 /**
@@ -36,14 +45,31 @@ export async function listen(
     s.once('error', reject);
   });
   const actual = (server.address() as AddressInfo).port;
+  // Responses not yet sent; once closing, each one ends its connection instead of keeping it alive.
+  const unanswered = new Set<ServerResponse>();
+  let closing = false;
+  server.on('request', (_request, response: ServerResponse) => {
+    if (closing) response.setHeader('connection', 'close');
+    unanswered.add(response);
+    response.once('finish', () => unanswered.delete(response));
+    response.once('close', () => unanswered.delete(response));
+  });
   return {
     url: `${tls ? 'https' : 'http'}://${hostname}:${actual}`,
     port: actual,
-    close: () =>
+    close: ({ graceMs = 0 } = {}) =>
       new Promise((resolve) => {
-        // Idle keep-alive and held (simulated timeout) connections would keep close() waiting.
-        server.close(() => resolve());
-        server.closeAllConnections();
+        closing = true;
+        const force = graceMs > 0 ? setTimeout(() => server.closeAllConnections(), graceMs) : undefined;
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        for (const response of unanswered) if (!response.headersSent) response.setHeader('connection', 'close');
+        // Idle keep-alive connections would keep close() waiting, and held ones (a simulated
+        // timeout) too: those are given the grace, if any.
+        server.closeIdleConnections();
+        if (!force) server.closeAllConnections();
       }),
   };
 }

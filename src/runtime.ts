@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
@@ -11,6 +11,7 @@ import type { Config } from './config';
 import type { ReportingStore } from './db/client';
 import { findVoucherKeyBySerial } from './db/queries/transactions';
 import { type ProviderId, providerIds } from './domain/providers';
+import { switchReferenceFor } from './domain/provision';
 import { listen, type RunningServer } from './http-server';
 import type { Logger } from './log';
 import type { Metrics } from './metrics';
@@ -129,7 +130,8 @@ export async function startApi(
     },
     logger,
     clock: () => new Date(),
-    newId: randomUUID,
+    referenceFor: (transactionId) =>
+      switchReferenceFor(transactionId, (text) => createHash('sha256').update(text).digest('hex')),
   });
   const server = await listen(app, config.api.port, config.api.host, config.api.tls);
   return {

@@ -15,10 +15,24 @@ const reporting = await openReportingStore(config.database);
 // The worker reports the SAF backlog: one scrape target per figure.
 const api = await startApi(config, address, reporting, log, createMetrics());
 log.info({ url: api.server.url, temporal: address }, 'channel API listening');
+
+/**
+ * A request in flight waits at most the channel response timeout for its workflow's answer; the
+ * grace adds a margin for the answer to be written. Past it, what is left is cut off.
+ */
+const graceMs = config.api.channelResponseTimeoutMs + 5_000;
+
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, async () => {
-    await api.stop();
-    await reporting.close();
-    process.exit(0);
+    log.info({ signal, graceMs }, 'stopping: no new connections; requests in flight finish');
+    try {
+      await api.server.close({ graceMs });
+      await api.stop();
+      await reporting.close();
+      process.exit(0);
+    } catch (error) {
+      log.error({ err: error }, 'the API did not stop cleanly');
+      process.exit(1);
+    }
   });
 }

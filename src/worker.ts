@@ -1,4 +1,5 @@
 /** Runs a worker on its own (`npm run start:worker`), against TEMPORAL_ADDRESS. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfigOrExit } from './config';
 import { openReportingStore } from './db/client';
 import { safBacklog } from './db/queries/operations';
@@ -16,11 +17,27 @@ const metrics = createMetrics({ backlog: () => safBacklog(reporting.db, new Date
 const metricsServer = await serveMetrics(metrics.registry, config.metrics.port, config.api.host);
 const worker = await startWorker(config, address, reporting, undefined, metrics);
 log.info({ address, taskQueue: config.temporal.taskQueue, metrics: `${metricsServer.url}/metrics` }, 'worker running');
+
+/**
+ * Stops polling and waits for the activities and workflow tasks under way to finish. The SDK
+ * listens for the same signals and may have begun the shutdown itself: then only wait for it.
+ */
+async function drain() {
+  if (worker.worker.getState() === 'RUNNING') return worker.stop();
+  while (!['STOPPED', 'FAILED'].includes(worker.worker.getState())) await sleep(100);
+}
+
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, async () => {
-    await worker.stop();
-    await metricsServer.close();
-    await reporting.close();
-    process.exit(0);
+    log.info({ signal }, 'stopping: no new tasks; the ones under way finish');
+    try {
+      await drain();
+      await metricsServer.close();
+      await reporting.close();
+      process.exit(0);
+    } catch (error) {
+      log.error({ err: error }, 'the worker did not stop cleanly');
+      process.exit(1);
+    }
   });
 }

@@ -50,7 +50,8 @@ export interface AppDeps {
   health: { temporal(): Promise<void>; reportingStore(): Promise<void> };
   logger: Logger;
   clock(): Date;
-  newId(): string;
+  /** The switch's stable reference for a transaction (see `switchReferenceFor`). */
+  referenceFor(transactionId: string): string;
 }
 
 /** The request's channel is resolved once by `authenticateChannel`, before the rate limit and the routes. */

@@ -172,3 +172,13 @@ export function phaseAfter(result: ProviderResult<unknown>): Phase {
 export function switchReversalReason(failure: ProviderFailure): 'TIMEOUT' | 'RESPONSE_NOT_FINAL' {
   return failure.kind === 'timeout' ? 'TIMEOUT' : 'RESPONSE_NOT_FINAL';
 }
+
+/**
+ * The switch's reference for a transaction, derived from its workflow id: every submission of
+ * one transaction (a duplicate, a retry, a request replayed after a lost worker) carries the same
+ * reference, so the provider, which is idempotent on it, can never act twice for it.
+ */
+export function switchReferenceFor(transactionId: string, digest: (text: string) => string): string {
+  const hex = digest(transactionId);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}

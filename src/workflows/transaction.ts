@@ -43,17 +43,6 @@ const { recordTransaction } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
-/**
- * The same write as a local activity, tried once first: it runs inside the workflow task, which
- * saves the server an activity task and a workflow task per write. Bounded, so a slow database
- * holds the task (and an answer completed in it) for two seconds at most before the durable
- * activity above takes over.
- */
-const { recordTransaction: recordTransactionNow } = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '2 seconds',
-  retry: { maximumAttempts: 1 },
-});
-
 /** Rejects an update with the channel's answer: a rejected update leaves no trace in history. */
 function reject(answer: ChannelAnswer): never {
   throw ApplicationFailure.create({ type: rejectedWithAnswer, nonRetryable: true, details: [answer] });
@@ -288,7 +277,7 @@ export function reportingChain(report: () => TransactionReport) {
         product: snapshot.productId,
         state: snapshot.lifecycle.phase,
       });
-      recording = recording.then(() => recordTransactionNow(snapshot).catch(() => recordTransaction(snapshot)));
+      recording = recording.then(() => recordTransaction(snapshot));
     },
     /** Waits for the last write, then for every handler, so the workflow can finish. */
     async finish() {

@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { providerProfiles } from '../../src/domain/providers';
-import { answerProvision, type ProvisionInput, phaseAfter } from '../../src/domain/provision';
+import { answerProvision, type ProvisionInput, phaseAfter, switchReferenceFor } from '../../src/domain/provision';
 import { makeProvisionRequest } from '../helpers/fixtures';
 
 const input = (): ProvisionInput => ({
@@ -53,5 +54,17 @@ describe('answerProvision', () => {
       body: { errorType: 'INVALID_AMOUNT', providerErrorCode: 'INVALID_AMOUNT', providerErrorMsg: 'too much' },
     });
     expect(phaseAfter(result)).toBe('DECLINED');
+  });
+});
+
+describe('switchReferenceFor', () => {
+  const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+  it('gives every submission of one transaction the same UUID-shaped reference, and other transactions others', () => {
+    const first = switchReferenceFor('provision-22222222-a', sha256);
+    expect(first).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(switchReferenceFor('provision-22222222-a', sha256)).toBe(first);
+    expect(switchReferenceFor('provision-22222222-b', sha256)).not.toBe(first);
+    expect(switchReferenceFor('redemption-22222222-a', sha256)).not.toBe(first);
   });
 });

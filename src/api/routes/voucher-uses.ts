@@ -60,7 +60,7 @@ function useInput(c: Context<AppEnv>, use: VoucherUse, request: VoucherUseReques
   return {
     type: use,
     transactionId,
-    switchReference: deps.newId(),
+    switchReference: deps.referenceFor(transactionId),
     channelId: channel.clientId,
     messaging: channel.messaging,
     voucherKey: deps.voucherKey(request.voucher.code),

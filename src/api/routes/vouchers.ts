@@ -107,7 +107,7 @@ async function provisionInput(c: Context<AppEnv>, request: ProvisionRequest): Pr
   const routed = await routeProvision(deps, request, channel);
   return {
     transactionId,
-    switchReference: deps.newId(),
+    switchReference: deps.referenceFor(transactionId),
     channelId: channel.clientId,
     messaging: channel.messaging,
     provider: routed.provider,

@@ -1,0 +1,128 @@
+import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startNode, waitForHttp } from '../../scripts/bench/processes';
+import { listen, type RunningServer } from '../../src/http-server';
+import { createSimulatorApp } from '../../src/providers/simulator/app';
+import { basicAuth, demoChannel, type Json, makeProvisionRequest } from '../helpers/fixtures';
+import { freePort } from '../helpers/ports';
+
+const sim = createSimulatorApp();
+let simulator: RunningServer;
+let apiUrl: string;
+const children: ChildProcess[] = [];
+/** Resolves once the simulator has the next provision: the provider call is then under way. */
+let provisionArrived: Promise<void>;
+let onProvision = () => {};
+
+const entry = (path: string) => fileURLToPath(new URL(`../../src/${path}`, import.meta.url));
+
+/** Starts `src/<path>` as its own process; resolves once `ready` appears in its output. */
+function startProcess(name: string, path: string, env: Record<string, string>, ready: string) {
+  const child = startNode(name, entry(path), env);
+  children.push(child);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const started = new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', () => {
+      if (child.output.join('').includes(ready)) resolve();
+    });
+    void exited.then(({ code }) => reject(new Error(`${name} exited with ${code}: ${child.output.join('')}`)));
+  });
+  const saw = (text: string) =>
+    new Promise<void>((resolve) => {
+      const look = () => child.output.join('').includes(text) && resolve();
+      child.stdout?.on('data', look);
+      look();
+    });
+  return { child, exited, started, saw };
+}
+
+/** A POST on a connection of its own (no keep-alive pool), as a channel's terminal would make. */
+function post(path: string, body: Json): Promise<{ status: number; body: Json }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(`${apiUrl}${path}`, {
+      method: 'POST',
+      agent: false,
+      headers: {
+        'content-type': 'application/json',
+        authorization: basicAuth(demoChannel.clientId, demoChannel.password),
+      },
+    });
+    request.once('error', reject);
+    request.once('response', (response) => {
+      let text = '';
+      response.on('data', (chunk) => {
+        text += chunk;
+      });
+      response.once('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) as Json }));
+    });
+    request.end(JSON.stringify(body));
+  });
+}
+
+let api: ReturnType<typeof startProcess>;
+let worker: ReturnType<typeof startProcess>;
+
+beforeAll(async () => {
+  simulator = await listen(
+    {
+      fetch: (request: Request, env: never) => {
+        if (request.method === 'POST' && new URL(request.url).pathname.endsWith('/vouchers')) onProvision();
+        return sim.app.fetch(request, env);
+      },
+    },
+    0,
+  );
+  const port = await freePort();
+  apiUrl = `http://127.0.0.1:${port}`;
+  const env = {
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_TASK_QUEUE: `graceful-${randomUUID()}`,
+    PROVIDER_SIM_URL: simulator.url,
+    PGLITE_DIR: 'memory://',
+    LOG_LEVEL: 'info',
+    METRICS_PORT: '0',
+  };
+  worker = startProcess('worker', 'worker.ts', env, 'worker running');
+  api = startProcess('api', 'server.ts', { ...env, PORT: String(port), ALLOW_PLAIN_HTTP: 'true' }, 'listening');
+  await Promise.all([worker.started, api.started]);
+  await waitForHttp(`${apiUrl}/health`);
+}, 120_000);
+
+afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  await simulator?.close();
+});
+
+describe('SIGTERM to the API and the worker', () => {
+  it('refuses new requests, answers the one in flight, lets the provider call finish, and exits 0', async () => {
+    // The provider takes three seconds to answer this one.
+    sim.behaviours.add({ provider: 'flash', operation: 'provision', mode: 'ok', count: 1, delayMs: 3_000 });
+    provisionArrived = new Promise((resolve) => {
+      onProvision = resolve;
+    });
+    const request = makeProvisionRequest();
+    const inFlight = post('/suv/v1/vouchers', request);
+    inFlight.catch(() => {}); // asserted below; a cut connection must not surface earlier as unhandled
+    await provisionArrived;
+
+    api.child.kill('SIGTERM');
+    worker.child.kill('SIGTERM');
+    await api.saw('stopping');
+    await expect(post('/suv/v1/vouchers', makeProvisionRequest())).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+
+    const answer = await inFlight;
+    expect(answer.status).toBe(201);
+    expect(answer.body.voucher).toMatchObject({ code: expect.any(String) });
+    expect(await api.exited).toEqual({ code: 0, signal: null });
+    expect(await worker.exited).toEqual({ code: 0, signal: null });
+    // Asked once, and answered: the worker finished the call rather than abandoning it.
+    expect(sim.ledger.filter((e) => e.channelMessageId === request.id)).toEqual([
+      expect.objectContaining({ operation: 'provision', outcome: 'ok' }),
+    ]);
+  }, 60_000);
+});
