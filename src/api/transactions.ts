@@ -70,11 +70,12 @@ export function temporalTransactions<I extends TransactionInput>(
   submitUpdate: UpdateDefinition<ChannelAnswer, [I, SubmissionMode]>,
   { client, taskQueue, responseTimeoutMs }: TemporalGatewayOptions,
 ): TransactionGateway<I> {
-  const startOperation = (workflowId: string, origin: TransactionOrigin) =>
+  /** Started by a reversal, the workflow has only its origin; started by its request, the request too. */
+  const startOperation = (workflowId: string, origin: TransactionOrigin, input?: I) =>
     new WithStartWorkflowOperation(transactionWorkflows[type], {
       workflowId,
       taskQueue,
-      args: [origin],
+      args: input === undefined ? [origin] : [origin, input],
       workflowIdConflictPolicy: 'USE_EXISTING',
       // A finished transaction is never started again: a late duplicate must not be processed twice.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
@@ -117,7 +118,11 @@ export function temporalTransactions<I extends TransactionInput>(
       const call = () =>
         client.workflow.executeUpdateWithStart(submitUpdate, {
           args: [input, mode],
-          startWorkflowOperation: startOperation(transactionId, { channelId: input.channelId, messageId: request.id }),
+          startWorkflowOperation: startOperation(
+            transactionId,
+            { channelId: input.channelId, messageId: request.id },
+            input,
+          ),
         });
       const decided = await answer(transactionId, request.id, call, (s) =>
         answerRepeatedSubmission(type, s, request.id, mode),

@@ -33,13 +33,14 @@ import { voucherLifecycle } from './voucher-lifecycle';
  * failure), and deliver that advice to the provider by store-and-forward. A confirmed voucher
  * gets a workflow of its own for its redemptions and refunds.
  */
-export async function provisionVoucher(origin?: TransactionOrigin): Promise<Lifecycle> {
+export async function provisionVoucher(origin?: TransactionOrigin, request?: ProvisionInput): Promise<Lifecycle> {
   const state = newLifecycle();
   // A confirmed voucher is redeemable as soon as the channel has its 202: its workflow exists by then.
   let voucherWorkflowReady = false;
-  const input = await receiveRequest('provision', state, submitProvision, () =>
-    condition(() => voucherWorkflowReady || state.phase !== 'CONFIRMED'),
-  );
+  const input = await receiveRequest('provision', state, submitProvision, {
+    startedWith: request,
+    adviceTakenEffect: () => condition(() => voucherWorkflowReady || state.phase !== 'CONFIRMED'),
+  });
   if (input === undefined) return finishEarlyReversal('provision', state, origin);
   state.provider = input.provider;
 

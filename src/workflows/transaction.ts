@@ -55,15 +55,27 @@ export function newLifecycle(): Lifecycle {
 /**
  * Registers the request, advice and snapshot handlers of a transaction; resolves with the
  * request, or with undefined when only a reversal came (the transaction then only remembers it).
+ *
+ * A workflow started by its request has it from its start (`startedWith`), which is durable
+ * before anything is asked of the provider. The update carrying the request is not durable
+ * until a workflow task accepts it: a worker lost while it asks the provider (a local activity,
+ * in that same task) loses the update but not the request, and the next worker asks again.
  */
 export async function receiveRequest<I extends { request: { id: string } }>(
   type: TransactionType,
   state: Lifecycle,
   submit: UpdateDefinition<ChannelAnswer, [I, SubmissionMode]>,
-  /** Resolves once what an accepted advice sets in motion is in place; the channel's 202 waits for it. */
-  adviceTakenEffect: () => Promise<void> = async () => {},
+  options: {
+    startedWith?: I;
+    /** Resolves once what an accepted advice sets in motion is in place; the channel's 202 waits for it. */
+    adviceTakenEffect?: () => Promise<void>;
+  } = {},
 ): Promise<I | undefined> {
-  let input: I | undefined;
+  const { startedWith, adviceTakenEffect = async () => {} } = options;
+  let input: I | undefined = startedWith;
+  if (input !== undefined) state.phase = 'IN_FLIGHT';
+  // The submission answered with the outcome; every other one is a duplicate or a retry.
+  let original: I | undefined;
   // Advices that arrive while the provider is being asked wait for its answer.
   const notInFlight = () => state.phase !== 'IN_FLIGHT';
 
@@ -76,8 +88,10 @@ export async function receiveRequest<I extends { request: { id: string } }>(
         input = given;
         state.phase = 'IN_FLIGHT';
       }
+      // The first submission of the request the workflow started with is the one that started it.
+      if (original === undefined && input !== undefined && (given === input || mode === 'request')) original = given;
       await condition(() => state.answer !== undefined || input === undefined);
-      return input === given
+      return original === given
         ? (state.answer as ChannelAnswer)
         : answerRepeatedSubmission(type, state, given.request.id, mode);
     },

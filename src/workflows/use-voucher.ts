@@ -38,13 +38,13 @@ import {
 } from './transaction';
 
 /** One redemption of a voucher and its life cycle. */
-export async function redeemVoucher(origin?: TransactionOrigin): Promise<Lifecycle> {
-  return useVoucher('redemption', origin);
+export async function redeemVoucher(origin?: TransactionOrigin, request?: UseInput): Promise<Lifecycle> {
+  return useVoucher('redemption', origin, request);
 }
 
 /** One refund of a voucher's confirmed redemption and its life cycle. */
-export async function refundVoucher(origin?: TransactionOrigin): Promise<Lifecycle> {
-  return useVoucher('refund', origin);
+export async function refundVoucher(origin?: TransactionOrigin, request?: UseInput): Promise<Lifecycle> {
+  return useVoucher('refund', origin, request);
 }
 
 /**
@@ -52,7 +52,7 @@ export async function refundVoucher(origin?: TransactionOrigin): Promise<Lifecyc
  * with the voucher's pending advices, ask the provider once, answer the channel, then settle and
  * deliver the advice by store-and-forward, telling the voucher each step.
  */
-async function useVoucher(use: VoucherUse, origin?: TransactionOrigin): Promise<Lifecycle> {
+async function useVoucher(use: VoucherUse, origin?: TransactionOrigin, request?: UseInput): Promise<Lifecycle> {
   const state = newLifecycle();
   let claim: ClaimAnswer | undefined;
   setHandler(claimAnswered, (answer) => {
@@ -63,7 +63,10 @@ async function useVoucher(use: VoucherUse, origin?: TransactionOrigin): Promise<
   let toldVoucher: Lifecycle['phase'] | undefined;
   const voucherKnowsSettlement = () =>
     (state.phase !== 'CONFIRMED' && state.phase !== 'REVERSED') || toldVoucher === state.phase;
-  const input = await receiveRequest(use, state, submitUse, () => condition(voucherKnowsSettlement));
+  const input = await receiveRequest(use, state, submitUse, {
+    startedWith: request,
+    adviceTakenEffect: () => condition(voucherKnowsSettlement),
+  });
   if (input === undefined) return finishEarlyReversal(use, state, origin);
   const reporting = reportingChain(() => useReport(input, state, voucherOf(claim)));
   const voucherWorkflow = getExternalWorkflowHandle(voucherWorkflowId(input.voucherKey));

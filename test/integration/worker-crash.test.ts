@@ -13,7 +13,7 @@ import { createSimulatorApp } from '../../src/providers/simulator/app';
 import { type RunningApi, startApi } from '../../src/runtime';
 import { transactionSnapshot } from '../../src/workflows/messages';
 import { eventually } from '../helpers/eventually';
-import { basicAuth, demoChannel, makeProvisionRequest } from '../helpers/fixtures';
+import { basicAuth, demoChannel, type Json, makeProvisionRequest, makeReversal } from '../helpers/fixtures';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'switch-crash-'));
 const sim = createSimulatorApp();
@@ -63,20 +63,30 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** Sends a provision, kills the worker while the provider is still answering, and starts another. */
-async function provisionThroughACrash(provider: 'flash' | 'netcare', overrides = {}) {
-  sim.behaviours.add({ provider, operation: 'provision', mode: 'ok', count: 1, delayMs: 1_500 });
-  const request = makeProvisionRequest(overrides);
-  const answer = fetch(`${api.server.url}/suv/v1/vouchers`, {
+function post(baseUrl: string, path: string, body: Json) {
+  return fetch(`${baseUrl}${path}`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
       authorization: basicAuth(demoChannel.clientId, demoChannel.password),
     },
-    body: JSON.stringify(request),
+    body: JSON.stringify(body),
   });
+}
+
+/** Sends a provision and kills the worker while the provider is still answering. */
+async function provisionAndKillTheWorker(provider: 'flash' | 'netcare', overrides = {}, baseUrl = api.server.url) {
+  sim.behaviours.add({ provider, operation: 'provision', mode: 'ok', count: 1, delayMs: 1_500 });
+  const request = makeProvisionRequest(overrides);
+  const answer = post(baseUrl, '/suv/v1/vouchers', request);
   await new Promise((resolve) => setTimeout(resolve, 700)); // the provider call is under way
   workers.at(-1)?.kill('SIGKILL');
+  return { request, answer };
+}
+
+/** Sends a provision, kills the worker while the provider is still answering, and starts another. */
+async function provisionThroughACrash(provider: 'flash' | 'netcare', overrides = {}) {
+  const { request, answer } = await provisionAndKillTheWorker(provider, overrides);
   await startWorkerProcess();
   const response = await answer;
   const handle = api.client.workflow.getHandle(workflowIdFor(demoChannel.clientId, request.id as string));
@@ -111,5 +121,30 @@ describe('a worker killed in the middle of a provision', () => {
       ledger().some((e) => e.operation === 'reverse') ? ledger() : undefined,
     );
     expect(entries.map((e) => e.operation).sort()).toEqual(['provision', 'reverse']);
+  }, 60_000);
+
+  it('for a channel that reverses when it got no answer: the voucher the provider issued is reversed there', async () => {
+    // This channel waits less than a worker takes to come back, so its provision is answered 504.
+    const config = loadConfig({ ...env, PORT: '0', PGLITE_DIR: 'memory://', CHANNEL_RESPONSE_TIMEOUT_MS: '1500' });
+    const impatient = await startApi(config, env.TEMPORAL_ADDRESS as string, reporting, createLogger('silent', 'api'));
+    try {
+      const { request, answer } = await provisionAndKillTheWorker('flash', {}, impatient.server.url);
+      expect((await answer).status).toBe(504);
+      const reversal = post(impatient.server.url, '/suv/v1/vouchers/reversals', makeReversal(request.id as string));
+      await startWorkerProcess();
+      expect([202, 504]).toContain((await reversal).status);
+      const handle = api.client.workflow.getHandle(workflowIdFor(demoChannel.clientId, request.id as string));
+      expect((await handle.result()).phase).toBe('REVERSED');
+      const ledger = () => sim.ledger.filter((e) => e.channelMessageId === request.id);
+      const reversed = await eventually(async () =>
+        ledger().some((e) => e.operation === 'reverse' && e.outcome === 'ok') ? ledger() : undefined,
+      );
+      // The provider's voucher: issued once (the next worker's request was answered from its record), then reversed.
+      const issued = reversed.filter((e) => e.operation === 'provision' && e.outcome === 'ok');
+      expect(issued).toHaveLength(1);
+      expect(reversed.find((e) => e.operation === 'reverse')?.requestId).toBe(issued[0]?.id);
+    } finally {
+      await impatient.stop();
+    }
   }, 60_000);
 });

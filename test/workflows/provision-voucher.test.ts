@@ -26,7 +26,8 @@ async function startProvision(taskQueue: string, input: ProvisionInput) {
     startWorkflowOperation: new WithStartWorkflowOperation<typeof provisionVoucher>('provisionVoucher', {
       workflowId: input.transactionId,
       taskQueue,
-      args: [],
+      // As the API starts it: with the channel's origin and the request itself.
+      args: [{ channelId: input.channelId, messageId: input.request.id }, input],
       workflowIdConflictPolicy: 'USE_EXISTING',
     }),
   });
@@ -109,6 +110,26 @@ describe('provision workflow timers (time-skipping server)', () => {
       const final = await handle.result();
       expect(final.advices).toEqual([expect.objectContaining({ kind: 'confirm', saf: 'consumed' })]);
       expect(providerSaw(input, 'confirm')).toHaveLength(0);
+    });
+  });
+
+  it('takes a request whose update was lost with its worker, and reverses it at the provider when the channel reverses', async () => {
+    await ts.withWorker(async (taskQueue) => {
+      // Only the start is durable: the update that came with it died with the worker that took it.
+      const input = provisionInput('dual');
+      const handle = await ts.env.client.workflow.start<typeof provisionVoucher>('provisionVoucher', {
+        workflowId: input.transactionId,
+        taskQueue,
+        args: [{ channelId: input.channelId, messageId: input.request.id }, input],
+      });
+      // The channel, told 504, reverses.
+      expect((await handle.executeUpdate(reverseTransaction, { args: [adviceFor(input)] })).status).toBe(202);
+
+      expect((await handle.result()).phase).toBe('REVERSED');
+      expect(providerSaw(input, 'provision')).toEqual([expect.objectContaining({ id: input.switchReference })]);
+      expect(providerSaw(input, 'reverse')).toEqual([
+        expect.objectContaining({ requestId: input.switchReference, outcome: 'ok' }),
+      ]);
     });
   });
 
