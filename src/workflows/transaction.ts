@@ -190,7 +190,10 @@ export function settle(
 /** The switch settles an approved transaction that nobody settled within its window. */
 export async function awaitSettlement(state: Lifecycle, settleAfterMs: number, messaging: 'single' | 'dual') {
   if (state.phase !== 'APPROVED') return;
-  if (await condition(() => state.phase !== 'APPROVED', settleAfterMs)) return;
+  await condition(() => state.phase !== 'APPROVED', settleAfterMs);
+  // The deadline and the channel's advice can come in one workflow task, the timer first: the
+  // advice, already answered 202, settles it.
+  if (state.phase !== 'APPROVED') return;
   // Single messaging: the switch confirms for the channel. Dual: an unconfirmed transaction is reversed.
   settle(state, messaging === 'single' ? 'confirm' : 'reverse', uuid4(), 'switch', 'TIMEOUT');
 }

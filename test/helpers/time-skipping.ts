@@ -45,6 +45,11 @@ export interface TimeSkipping {
   reporting: ReportingStore;
   /** Runs `body` with its own time-skipping server (its clock is global) and a worker on a fresh task queue. */
   withWorker(body: (taskQueue: string) => Promise<void>): Promise<void>;
+  /**
+   * Another worker on the current server, for a test that stops and starts its own. It keeps no
+   * workflow in its cache, so a stopped one leaves no sticky task queue behind.
+   */
+  createWorker(taskQueue: string, options?: { cache: false }): Promise<Worker>;
 }
 
 /** The test server has no flag for them: the workflows' search attributes are added through its operator service. */
@@ -74,8 +79,16 @@ export function useTimeSkipping(): TimeSkipping {
         namespace: harness.env.namespace,
         dataConverter,
       });
-      const taskQueue = `wf-${randomUUID()}`;
-      const worker = await Worker.create({
+      const worker = await harness.createWorker(`wf-${randomUUID()}`);
+      try {
+        await worker.runUntil(() => body(worker.options.taskQueue));
+      } finally {
+        await harness.env.teardown();
+      }
+    },
+    createWorker(taskQueue: string, options?: { cache: false }) {
+      return Worker.create({
+        ...(options?.cache === false ? { maxCachedWorkflows: 0 } : {}),
         connection: harness.env.nativeConnection,
         taskQueue,
         workflowBundle: bundle,
@@ -86,11 +99,6 @@ export function useTimeSkipping(): TimeSkipping {
           voucherKey: voucherKeyer(testVoucherHashKey),
         }),
       });
-      try {
-        await worker.runUntil(() => body(taskQueue));
-      } finally {
-        await harness.env.teardown();
-      }
     },
   } as TimeSkipping;
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { findTransaction } from '../../src/db/queries/transactions';
@@ -11,7 +12,10 @@ import {
   transactionSnapshot,
 } from '../../src/workflows/messages';
 import type { provisionVoucher } from '../../src/workflows/provision-voucher';
-import { provisionInput, useTimeSkipping } from '../helpers/time-skipping';
+import { eventually } from '../helpers/eventually';
+import { fifteenMinutes, provisionInput, useTimeSkipping } from '../helpers/time-skipping';
+
+const { temporal } = proto;
 
 const ts = useTimeSkipping();
 
@@ -130,6 +134,43 @@ describe('provision workflow timers (time-skipping server)', () => {
       expect(providerSaw(input, 'reverse')).toEqual([
         expect.objectContaining({ requestId: input.switchReference, outcome: 'ok' }),
       ]);
+    });
+  });
+
+  it("keeps a confirmation answered 202 when it reaches the workflow together with the deadline's timer", async () => {
+    await ts.withWorker(async () => {
+      // A transaction on a queue of its own, whose worker is gone while its deadline passes.
+      const taskQueue = `wf-${randomUUID()}`;
+      const input = provisionInput('dual');
+      const first = await ts.createWorker(taskQueue, { cache: false });
+      const { answer } = await first.runUntil(async () => {
+        const started = await startProvision(taskQueue, input);
+        // Stopped once idle: with a task or activity left undone, the test server would not skip time.
+        await eventually(async () => {
+          const events = (await started.handle.fetchHistory()).events ?? [];
+          const last = events.at(-1)?.eventType;
+          return events.length > 10 && last === temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+            ? true
+            : undefined;
+        });
+        return started;
+      });
+      expect(answer.status).toBe(201);
+      // Past the deadline: once its timer fires, the task it schedules waits for a worker, and the
+      // test server skips no further; the last second passes in real time.
+      await ts.env.sleep(fifteenMinutes + 1_000);
+
+      // The channel's confirmation and the fired timer reach the next worker in one task.
+      const handle = ts.client.workflow.getHandle<typeof provisionVoucher>(input.transactionId);
+      const confirmation = handle.executeUpdate(confirmTransaction, { args: [adviceFor(input)] });
+      const next = await ts.createWorker(taskQueue, { cache: false });
+      const final = await next.runUntil(async () => {
+        expect((await confirmation).status).toBe(202);
+        return handle.result();
+      });
+      expect(final.phase).toBe('CONFIRMED');
+      expect(final.advices.map((a) => a.kind)).toEqual(['confirm']);
+      expect(providerSaw(input, 'reverse')).toHaveLength(0);
     });
   });
 
