@@ -7,13 +7,20 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startDevServer } from '../../src/temporal/dev-server';
 import { atConcurrency, atRate, type LoadFigures, type Target } from './load';
-import { type Measured, machine, type ProcessFigures, sampleProcesses, startNode, waitForHttp } from './processes';
+import {
+  type Measured,
+  machine,
+  type ProcessFigures,
+  sampleProcesses,
+  stackLayout,
+  startNode,
+  waitForHttp,
+} from './processes';
 
 const quick = process.argv.includes('--quick');
 /** `--probe`: only the switch at c=8 and at 50/s, for trying one lever against another. */
@@ -27,17 +34,6 @@ const demoChannel = { id: '22222222', password: 'password' };
 const example = JSON.parse(
   readFileSync(new URL('../../test/fixtures/contract/ProvisionRequest.json', import.meta.url), 'utf8'),
 );
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const hasVoucher = (status: number, body: string) => {
   if (status !== 201) return false;
@@ -86,15 +82,9 @@ async function startStack(): Promise<Stack> {
     };
   }
   const dir = mkdtempSync(join(tmpdir(), 'voucher-bench-'));
-  const [temporalPort, uiPort, simulatorPort, apiPort] = await Promise.all([1, 2, 3, 4].map(() => freePort()));
-  const temporal = await startDevServer({
-    port: temporalPort as number,
-    uiPort: uiPort as number,
-    namespace: 'default',
-    dbFile: join(dir, 'temporal.db'),
-    headless: true,
-  });
-  const simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
+  const layout = await stackLayout(dir);
+  const temporal = await startDevServer(layout.temporal);
+  const { simulatorUrl, simulatorPort, apiUrl, apiPort } = layout;
   const common = {
     TEMPORAL_ADDRESS: temporal.address,
     PROVIDER_SIM_URL: simulatorUrl,
@@ -113,7 +103,6 @@ async function startStack(): Promise<Stack> {
     ALLOW_PLAIN_HTTP: 'true',
     RATE_LIMIT_PER_SECOND: '0',
   });
-  const apiUrl = `http://127.0.0.1:${apiPort}`;
   await Promise.all([waitForHttp(`${simulatorUrl}/health`), waitForHttp(`${apiUrl}/health`)]);
   const children = [api, worker, simulator];
   return {

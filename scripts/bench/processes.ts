@@ -1,6 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { join } from 'node:path';
+import type { DevServerOptions } from '../../src/temporal/dev-server';
+import { freePort } from '../../test/helpers/ports';
 
 /** A process of the stack under test, measured from /proc (Linux). */
 export interface Measured {
@@ -121,4 +124,28 @@ export async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+/** Free ports for a stack in `dir`: the Temporal dev server's options (on `dir`/temporal.db), and the simulator's and API's addresses. */
+export async function stackLayout(dir: string) {
+  const [temporalPort, uiPort, simulatorPort, apiPort] = (await Promise.all([1, 2, 3, 4].map(() => freePort()))) as [
+    number,
+    number,
+    number,
+    number,
+  ];
+  const temporal: DevServerOptions & { dbFile: string } = {
+    port: temporalPort,
+    uiPort,
+    namespace: 'default',
+    dbFile: join(dir, 'temporal.db'),
+    headless: true,
+  };
+  return {
+    temporal,
+    simulatorPort,
+    simulatorUrl: `http://127.0.0.1:${simulatorPort}`,
+    apiPort,
+    apiUrl: `http://127.0.0.1:${apiPort}`,
+  };
 }

@@ -146,12 +146,14 @@ describe('provision workflow timers (time-skipping server)', () => {
       const { answer } = await first.runUntil(async () => {
         const started = await startProvision(taskQueue, input);
         // Stopped once idle: with a task or activity left undone, the test server would not skip time.
+        const { EventType } = temporal.api.enums.v1;
         await eventually(async () => {
           const events = (await started.handle.fetchHistory()).events ?? [];
-          const last = events.at(-1)?.eventType;
-          return events.length > 10 && last === temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
-            ? true
-            : undefined;
+          const deadlineSet = events.some((e) => e.eventType === EventType.EVENT_TYPE_TIMER_STARTED);
+          const taskEvents = events.filter((e) => String(EventType[e.eventType ?? 0]).includes('WORKFLOW_TASK'));
+          const idle = taskEvents.at(-1)?.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED;
+          const activities = (await started.handle.describe()).raw.pendingActivities ?? [];
+          return deadlineSet && idle && activities.length === 0 ? true : undefined;
         });
         return started;
       });
