@@ -29,12 +29,31 @@ export interface ReportingStoreOptions {
   pgliteDir: string;
 }
 
+const migrationLock = 'voucher-switch reporting migrations';
+
+/**
+ * Runs `migrate` while holding a PostgreSQL advisory lock, so that the processes opening one new
+ * database at once (the API and the worker start together) migrate it one after the other; each
+ * later one finds the migrations applied. The lock is held by a connection of its own for the
+ * whole run, across the migrator's transaction.
+ */
+async function inTurn(client: postgres.Sql, migrate: () => Promise<void>) {
+  const holder = await client.reserve();
+  try {
+    await holder`select pg_advisory_lock(hashtext(${migrationLock}))`;
+    await migrate();
+  } finally {
+    await holder`select pg_advisory_unlock(hashtext(${migrationLock}))`.catch(() => {});
+    holder.release();
+  }
+}
+
 /** Opens the reporting copy and applies the committed migrations. */
 export async function openReportingStore({ url, pgliteDir }: ReportingStoreOptions): Promise<ReportingStore> {
   if (url) {
     const client = postgres(url, { max: 10, onnotice: () => {} });
     const db = drizzlePostgres(client, { schema, casing: 'snake_case' });
-    await migratePostgres(db, { migrationsFolder });
+    await inTurn(client, () => migratePostgres(db, { migrationsFolder }));
     return {
       db: db as unknown as ReportingDb,
       kind: 'postgres',

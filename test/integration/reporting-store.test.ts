@@ -14,6 +14,7 @@ import {
 import { advices, messageTraces, transactions } from '../../src/db/schema';
 import { maskCode } from '../../src/domain/masking';
 import type { TransactionReport } from '../../src/domain/report';
+import { temporaryDatabase } from '../helpers/postgres';
 
 // PGlite always; PostgreSQL too when TEST_DATABASE_URL names one (CI sets it to the machine's server).
 const stores = [
@@ -156,4 +157,19 @@ describe.each(stores)('reporting store on $name', ({ options }) => {
     await store.db.delete(messageTraces).where(eq(messageTraces.transactionId, id));
     await store.db.delete(transactions).where(eq(transactions.id, id));
   }
+});
+
+describe.skipIf(!process.env.TEST_DATABASE_URL)('a new PostgreSQL database', () => {
+  it('is migrated once when the API and the worker open it at the same moment', async () => {
+    const database = await temporaryDatabase(process.env.TEST_DATABASE_URL as string, 'reporting_first_start');
+    try {
+      const opened = await Promise.allSettled(
+        [1, 2, 3].map(() => openReportingStore({ url: database.url, pgliteDir: 'unused' })),
+      );
+      for (const result of opened) if (result.status === 'fulfilled') await result.value.close();
+      expect(opened.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    } finally {
+      await database.drop();
+    }
+  });
 });
