@@ -32,6 +32,7 @@ export function transactionRow(report: TransactionReport): TransactionRow {
     errorType: (answer?.body as { errorType?: string } | undefined)?.errorType,
     receivedAt: report.receivedAt,
     answeredAt: report.answeredAt,
+    revision: report.revision ?? 0,
   };
 }
 

@@ -29,6 +29,8 @@ export interface TransactionReport {
   /** The request's message to the provider and its answer. */
   providerLeg?: LegTrace;
   lifecycle: Lifecycle;
+  /** The write's place among the transaction's writes (absent in histories from before it was counted). */
+  revision?: number;
 }
 
 export const channelPaths: Record<TransactionType, string> = {

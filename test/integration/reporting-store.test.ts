@@ -110,6 +110,30 @@ describe.each(stores)('reporting store on $name', ({ options }) => {
     await remove(id);
   });
 
+  it('keeps the latest write when an older one lands after it', async () => {
+    const id = `provision-test-${randomUUID()}`;
+    const confirmed = { ...row(id, 'CONFIRMED'), revision: 2 };
+    await upsertTransaction(
+      store.db,
+      confirmed,
+      [trace('channel', 201), trace('provider', 201)],
+      [advice('delivered')],
+    );
+    // The first write, timed out in the worker, reaches the database only now.
+    await upsertTransaction(
+      store.db,
+      { ...row(id, 'APPROVED'), revision: 1 },
+      [trace('channel', 504)],
+      [advice('pending', { adviceId: 'advice-2' })],
+    );
+
+    const found = await findTransaction(store.db, id);
+    expect(found).toMatchObject({ state: 'CONFIRMED', revision: 2 });
+    expect(found?.traces.find((t) => t.leg === 'channel')?.status).toBe(201);
+    expect(found?.advices.map((a) => a.adviceId)).toEqual(['advice-1']);
+    await remove(id);
+  });
+
   it('keeps one row per advice, and a settled advice never goes back to pending', async () => {
     const id = `provision-test-${randomUUID()}`;
     const write = (...rows: AdviceRow[]) => upsertTransaction(store.db, row(id, 'CONFIRMED'), [], rows);

@@ -309,22 +309,18 @@ function searchAttributeNames(node: unknown): string[] {
 const base64 = (bytes: Uint8Array | null | undefined) => Buffer.from(bytes ?? []).toString('base64');
 
 /**
- * The SDK's own record of a local activity (the provider call): sequence, attempt, activity type
- * and times, written by its core in plain JSON. The call's result beside it is encrypted.
+ * The SDK's own records, written by its core in plain JSON: a local activity's (sequence, attempt,
+ * activity type and times; the call's result beside it is encrypted), and a patch marker's (the
+ * patch's name).
  */
-const localActivityFields = [
-  'seq',
-  'attempt',
-  'activity_id',
-  'activity_type',
-  'complete_time',
-  'backoff',
-  'original_schedule_time',
+const bookkeepingFields = [
+  ['seq', 'attempt', 'activity_id', 'activity_type', 'complete_time', 'backoff', 'original_schedule_time'],
+  ['id', 'deprecated'],
 ];
-function isLocalActivityBookkeeping(payload: Payload): boolean {
+function isSdkBookkeeping(payload: Payload): boolean {
   if (Buffer.from(payload.metadata?.encoding ?? []).toString() !== 'json/plain') return false;
   const fields = Object.keys(JSON.parse(Buffer.from(payload.data ?? []).toString()) as object);
-  return fields.length > 0 && fields.every((field) => localActivityFields.includes(field));
+  return fields.length > 0 && bookkeepingFields.some((known) => fields.every((field) => known.includes(field)));
 }
 
 describe('secrets at rest', () => {
@@ -349,11 +345,12 @@ describe('secrets at rest', () => {
 
   it('keeps only encrypted payloads in the Temporal history, with no voucher code or password in it', () => {
     expect(payloads.length).toBeGreaterThanOrEqual(2); // at least the provision and its answer
-    for (const payload of payloads.filter((p) => !isLocalActivityBookkeeping(p))) {
+    for (const payload of payloads.filter((p) => !isSdkBookkeeping(p))) {
       expect(Buffer.from(payload.metadata?.encoding ?? []).toString()).toBe(encryptedEncoding);
     }
-    // Only the switch's own search attributes are plain, and the check below covers them too.
-    const known = searchAttributeDefinitions.map((definition) => definition.name);
+    // Only the switch's own search attributes are plain (and the SDK's list of the patches a
+    // workflow took), and the check below covers them too.
+    const known = [...searchAttributeDefinitions.map((definition) => definition.name), 'TemporalChangeVersion'];
     expect(known).toEqual(expect.arrayContaining(searchAttributeNames(history.events)));
     const stored = [
       JSON.stringify(history),

@@ -8,8 +8,8 @@ export type AdviceRow = Omit<typeof advices.$inferInsert, 'transactionId' | 'upd
 
 /**
  * Writes a transaction, its traces and its advices in one database transaction; repeating it
- * changes nothing. The transaction row is last-write-wins (its writes are ordered by the
- * workflow); an advice only moves forward, see below.
+ * changes nothing. The transaction row keeps the workflow's latest write (by its revision), and
+ * a write older than the row changes nothing at all; an advice only moves forward, see below.
  */
 export async function upsertTransaction(
   db: ReportingDb,
@@ -19,10 +19,17 @@ export async function upsertTransaction(
 ): Promise<void> {
   await db.transaction(async (tx) => {
     const { id, ...changes } = row;
-    await tx
+    const written = await tx
       .insert(transactions)
       .values(row)
-      .onConflictDoUpdate({ target: transactions.id, set: { ...changes, updatedAt: new Date().toISOString() } });
+      .onConflictDoUpdate({
+        target: transactions.id,
+        set: { ...changes, updatedAt: new Date().toISOString() },
+        // A write that lands after a later one (a retried or timed-out write) changes nothing.
+        setWhere: sql`${transactions.revision} <= excluded.revision`,
+      })
+      .returning({ id: transactions.id });
+    if (written.length === 0) return;
     for (const trace of traces) {
       const withId = { ...trace, transactionId: id };
       await tx

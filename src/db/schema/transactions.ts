@@ -28,6 +28,8 @@ export const transactions = pgTable(
     receivedAt: timestamp({ withTimezone: true, mode: 'string' }).notNull(),
     answeredAt: timestamp({ withTimezone: true, mode: 'string' }),
     updatedAt: timestamp({ withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+    /** The workflow's count of its writes: a write that lands late never replaces a later one. */
+    revision: integer().notNull().default(0),
   },
   (t) => [
     uniqueIndex('transactions_channel_message').on(t.channelId, t.messageId, t.type),
