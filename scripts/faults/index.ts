@@ -20,9 +20,9 @@ import { report } from './report';
 import { stackSettings, startStack } from './stack';
 
 export const suiteSizes = {
-  /** One cycle of every fault: about three minutes in all. */
+  /** One cycle of every fault: about two minutes in all. */
   short: { cycles: 1, lanes: 4, quiescenceMs: 120_000, timeoutMs: 360_000 },
-  /** Four cycles at a higher load: about seven minutes. */
+  /** Four cycles at a higher load: about six minutes. */
   full: { cycles: 4, lanes: 6, quiescenceMs: 300_000, timeoutMs: 900_000 },
 };
 export type SuiteSize = keyof typeof suiteSizes;

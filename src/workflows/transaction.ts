@@ -293,7 +293,8 @@ export function providerAdvice(target: AdviceTarget, advice: AdviceRecord) {
 
 /**
  * Writes to the reporting copy one after another, each with the state of its moment, without
- * holding up the transaction: a reporting outage delays neither timers nor deliveries.
+ * holding up the transaction beyond the local try's two seconds: a reporting outage stops
+ * neither timers nor deliveries.
  */
 export function reportingChain(report: () => TransactionReport) {
   let recording = Promise.resolve();
