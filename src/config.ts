@@ -117,7 +117,7 @@ const envSchema = z.object({
   RATE_LIMIT_BURST: z.coerce.number().int().positive().default(400),
   NODE_ENV: z.string().optional(),
   METRICS_PORT: port.default(9464),
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().positive().default(1000),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().positive().default(500),
   METRICS_REQUIRE_OPERATOR: z.stringbool().default(false),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
