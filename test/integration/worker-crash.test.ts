@@ -130,9 +130,14 @@ describe('a worker killed in the middle of a provision', () => {
     try {
       const { request, answer } = await provisionAndKillTheWorker('flash', {}, impatient.server.url);
       expect((await answer).status).toBe(504);
-      const reversal = post(impatient.server.url, '/suv/v1/vouchers/reversals', makeReversal(request.id as string));
+      const reversal = makeReversal(request.id as string);
+      const reverse = () => post(impatient.server.url, '/suv/v1/vouchers/reversals', reversal);
+      const first = reverse();
       await startWorkerProcess();
-      expect([202, 504]).toContain((await reversal).status);
+      let status = (await first).status;
+      // As the contract asks of a channel, a reversal answered 504 is sent again.
+      for (let tries = 0; status === 504 && tries < 10; tries++) status = (await reverse()).status;
+      expect(status).toBe(202);
       const handle = api.client.workflow.getHandle(workflowIdFor(demoChannel.clientId, request.id as string));
       expect((await handle.result()).phase).toBe('REVERSED');
       const ledger = () => sim.ledger.filter((e) => e.channelMessageId === request.id);
