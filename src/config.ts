@@ -33,6 +33,13 @@ const devChannelSecretHash = 'scrypt.16384.8.1._SEUVPB85LhasP1j1CnviA.P_24cYqyvo
 const devOperatorSecretHash = 'scrypt.16384.8.1.0EAEWalhThUZGyiw_56rZw.maae4I3up6DpWn5BreTXrwDa_iRaqx4o2DvnRG4VWiI';
 const devVoucherHashKey = 'development-only-voucher-hash-key';
 
+/**
+ * Single messaging: a channel that keeps timing out sends its reversal from its own
+ * store-and-forward queue, possibly minutes later (the seed's "Timeout Persists"); it must still
+ * reach the provider for at least this long after the provision.
+ */
+const singleMessagingReversalFloorMs = 15 * 60_000;
+
 /** The colon-separated fields of each entry of a comma-separated list. */
 function listEntries(value: string): string[][] {
   return value
@@ -102,7 +109,7 @@ const envSchema = z.object({
   PRODUCT_CATALOGUE_TTL_MS: z.coerce.number().int().positive().default(300_000),
   SWITCH_INSTITUTION_ID: z.string().min(1).default('33333333'),
   SWITCH_INSTITUTION_NAME: z.string().min(1).max(40).default('Voucher Switch'),
-  CONFIRMATION_WINDOW_MS: z.coerce.number().int().positive().default(60_000),
+  CONFIRMATION_WINDOW_MS: z.coerce.number().int().positive().default(singleMessagingReversalFloorMs),
   CONFIRMATION_DEADLINE_MS: z.coerce.number().int().positive().default(900_000),
   CHANNEL_RESPONSE_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   VOUCHER_HASH_KEY: z.string().min(16).default(devVoucherHashKey),
@@ -204,6 +211,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       payloadKeys.value?.activeKeyId === insecureDevKeyId &&
       'PAYLOAD_KEYS: set a key of your own in production',
     production && e.VOUCHER_HASH_KEY === devVoucherHashKey && 'VOUCHER_HASH_KEY: set a key of your own in production',
+    production &&
+      e.CONFIRMATION_WINDOW_MS < singleMessagingReversalFloorMs &&
+      'CONFIRMATION_WINDOW_MS: a single-messaging channel may reverse for at least 15 minutes (900000) in production',
+    ...providerDeadlineProblems(e.PROVIDER_DEADLINE_MS, deadlines.data ?? {}, e.CHANNEL_RESPONSE_TIMEOUT_MS),
     channels.error && `SWITCH_CHANNELS: ${z.prettifyError(channels.error)}`,
     receiverRoutes.error && `SWITCH_RECEIVER_ROUTES: ${z.prettifyError(receiverRoutes.error)}`,
     deadlines.error && `PROVIDER_DEADLINES: ${z.prettifyError(deadlines.error)}`,
@@ -289,6 +300,26 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     metrics: { port: e.METRICS_PORT, requireOperator: e.METRICS_REQUIRE_OPERATOR },
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/**
+ * Every provider must answer (or be given up on) before the channel is: a channel answered while
+ * its provider may still approve gets an error for a transaction the switch must then reverse.
+ */
+function providerDeadlineProblems(
+  defaultMs: number,
+  overrides: Partial<Record<ProviderId, number>>,
+  channelResponseTimeoutMs: number,
+): string[] {
+  const tooLong = (ms: number) => ms >= channelResponseTimeoutMs;
+  return [
+    tooLong(defaultMs) && `PROVIDER_DEADLINE_MS: ${defaultMs} must be shorter than CHANNEL_RESPONSE_TIMEOUT_MS`,
+    ...Object.entries(overrides)
+      .filter(([, ms]) => tooLong(ms))
+      .map(
+        ([provider, ms]) => `PROVIDER_DEADLINES: ${provider}'s ${ms} must be shorter than CHANNEL_RESPONSE_TIMEOUT_MS`,
+      ),
+  ].filter((problem): problem is string => Boolean(problem));
 }
 
 function attemptParse<T>(setting: string, parse: () => T): { value?: T; problem?: string } {

@@ -9,9 +9,10 @@ import { createOAuth } from './api/oauth';
 import { temporalTransactions, temporalVouchers } from './api/transactions';
 import type { Config } from './config';
 import type { ReportingStore } from './db/client';
-import { findVoucherKeyBySerial } from './db/queries/transactions';
+import { findEarlierRun, findVoucherKeyBySerial } from './db/queries/transactions';
 import { type ProviderId, providerIds } from './domain/providers';
 import { switchReferenceFor } from './domain/provision';
+import type { LastingState } from './domain/report';
 import { listen, type RunningServer } from './http-server';
 import type { Logger } from './log';
 import type { Metrics } from './metrics';
@@ -19,6 +20,7 @@ import { ProductCatalogue } from './providers/catalogue';
 import { createProviderRegistry } from './providers/registry';
 import { createEncryptionCodec } from './temporal/codec';
 import { switchDataConverter } from './temporal/data-converter';
+import { createSealer } from './temporal/sealed';
 import { voucherKeyer } from './voucher-key';
 import { submitProvision, submitUse } from './workflows/messages';
 
@@ -41,12 +43,18 @@ export async function startWorker(
 ): Promise<RunningWorker> {
   const connection = await NativeConnection.connect({ address });
   const providers = createProviderRegistry({ baseUrl: config.providers.simulatorUrl, metrics });
+  const codec = createEncryptionCodec(config.payloadCodec.keys);
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    activities: createActivities({ providers, db: reporting.db, voucherKey: voucherKeyer(config.vouchers.hashKey) }),
-    dataConverter: switchDataConverter(createEncryptionCodec(config.payloadCodec.keys)),
+    activities: createActivities({
+      providers,
+      db: reporting.db,
+      sealer: createSealer(codec),
+      voucherKey: voucherKeyer(config.vouchers.hashKey),
+    }),
+    dataConverter: switchDataConverter(codec),
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
     ...workflowSource,
   });
@@ -84,10 +92,17 @@ export async function startApi(
   });
   const oauth = config.api.oauth && createOAuth(config.api.oauth);
   const providers = createProviderRegistry({ baseUrl: config.providers.simulatorUrl, metrics });
+  const sealer = createSealer(codec);
+  const referenceFor = (transactionId: string) =>
+    switchReferenceFor(transactionId, (text) => createHash('sha256').update(text).digest('hex'));
   const gateway = {
     client,
     taskQueue: config.temporal.taskQueue,
     responseTimeoutMs: config.api.channelResponseTimeoutMs,
+    abandonmentId: (transactionId: string) => referenceFor(`${transactionId}#abandoned`),
+    earlierRun: (transactionId: string) =>
+      findEarlierRun(reporting.db, (sealed) => sealer.unseal<LastingState>(sealed), transactionId),
+    logger,
   };
   const operators = operatorDirectory(config.operators);
   const app = createApp({
@@ -130,8 +145,7 @@ export async function startApi(
     },
     logger,
     clock: () => new Date(),
-    referenceFor: (transactionId) =>
-      switchReferenceFor(transactionId, (text) => createHash('sha256').update(text).digest('hex')),
+    referenceFor,
   });
   const server = await listen(app, config.api.port, config.api.host, config.api.tls);
   return {

@@ -51,8 +51,6 @@ export interface AdviceDelivery {
   error?: string;
 }
 
-const isReversal = (operation: AdviceOperation) => operation.startsWith('reverse');
-
 /**
  * How long a failed delivery waits to note itself in the reporting copy: a slow or absent
  * database must not hold it up, and it fits in the 5 s the delivery's timeout leaves beyond
@@ -91,16 +89,14 @@ export function createProviderActivities({ providers, voucherKey, db }: Provider
     },
 
     /**
-     * Store-and-forward delivery of one advice (contract §1.6). Settled: any 2xx, and for a
-     * reversal also 404 (the provider never had the request). A definite refusal is returned to
-     * be recorded; anything else throws, and Temporal repeats the call with backoff, without end.
+     * Store-and-forward delivery of one advice (contract §1.6), as the adapter classified the
+     * provider's answer: settled, a definite refusal (returned to be recorded), or anything else,
+     * which throws so that Temporal repeats the call with backoff, without end.
      */
     async deliverAdvice({ provider, operation, advice, deadlineMs }: DeliverAdviceInput): Promise<AdviceDelivery> {
       const exchange = await providers[provider].advise(operation, advice, { deadlineMs });
       const { attempt: attempts, workflowExecution } = Context.current().info;
-      if (exchange.ok || (isReversal(operation) && exchange.trace.status === 404)) {
-        return { saf: 'delivered', trace: exchange.trace, attempts };
-      }
+      if (exchange.ok) return { saf: 'delivered', trace: exchange.trace, attempts };
       if (exchange.failure.kind === 'declined') {
         return {
           saf: 'refused',

@@ -1,11 +1,20 @@
 import type { ReportingDb } from '../db/client';
-import { type AdviceRow, type TraceRow, type TransactionRow, upsertTransaction } from '../db/queries/transactions';
+import {
+  type AdviceRow,
+  findEarlierRun,
+  type TraceRow,
+  type TransactionRow,
+  upsertTransaction,
+} from '../db/queries/transactions';
 import { maskCode, maskVoucherCodes } from '../domain/masking';
-import type { TransactionReport } from '../domain/report';
+import { type LastingState, lastingState, type TransactionReport } from '../domain/report';
 import type { LegTrace } from '../providers/types';
+import type { Sealer } from '../temporal/sealed';
 
 export interface ReportingActivityDeps {
   db: ReportingDb;
+  /** Encrypts the transaction's lasting state for the reporting copy. */
+  sealer: Sealer;
 }
 
 /** The transaction's row: its state and answer, the voucher code only masked and as its keyed hash. */
@@ -28,11 +37,13 @@ export function transactionRow(report: TransactionReport): TransactionRow {
     voucherCodeMasked: report.voucherCode === undefined ? undefined : maskCode(report.voucherCode),
     voucherKey: report.voucherKey,
     voucherSerialNumber: report.voucherSerialNumber,
-    httpStatus: answer?.status ?? 0,
-    errorType: (answer?.body as { errorType?: string } | undefined)?.errorType,
+    // What the channel was told: the error it got in place of the outcome, if it did.
+    httpStatus: (lifecycle.channelError ?? answer)?.status ?? 0,
+    errorType: ((lifecycle.channelError ?? answer)?.body as { errorType?: string } | undefined)?.errorType,
     receivedAt: report.receivedAt,
     answeredAt: report.answeredAt,
     revision: report.revision ?? 0,
+    runId: report.runId,
   };
 }
 
@@ -88,15 +99,21 @@ export function adviceRows(report: TransactionReport): AdviceRow[] {
   }));
 }
 
-export function createReportingActivities({ db }: ReportingActivityDeps) {
+export function createReportingActivities({ db, sealer }: ReportingActivityDeps) {
   return {
     /**
      * Writes the transaction, its state, both legs' messages and its advices to the reporting
-     * copy, voucher codes masked. Written again at each step of the life cycle; each write
-     * replaces the last, keyed by the transaction's and the advices' ids.
+     * copy, voucher codes masked and the lasting state sealed. Written again at each step of the
+     * life cycle; each write replaces the last, keyed by the transaction's and the advices' ids.
      */
     async recordTransaction(report: TransactionReport): Promise<void> {
-      await upsertTransaction(db, transactionRow(report), traceRows(report), adviceRows(report));
+      const row = { ...transactionRow(report), sealedState: await sealer.seal(lastingState(report.lifecycle)) };
+      await upsertTransaction(db, row, traceRows(report), adviceRows(report));
+    },
+
+    /** The state an earlier run of this transaction's workflow id recorded, if one did. */
+    async findEarlierRun({ transactionId, runId }: { transactionId: string; runId: string }) {
+      return findEarlierRun(db, (sealed) => sealer.unseal<LastingState>(sealed), transactionId, runId);
     },
   };
 }

@@ -61,6 +61,9 @@ function allowedMethods(routes: readonly { method: string; path: string }[]) {
  */
 export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({
+    // `/suv/v1/vouchers/` is `/suv/v1/vouchers`, for every method: clients built against the SUV
+    // interface add the slash, and a redirect would lose a POST's body in many of them.
+    strict: false,
     // Every validation failure becomes the contract's FORMAT_ERROR (contract §1.3).
     defaultHook: async (result, c) => {
       if (result.success) return;

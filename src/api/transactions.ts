@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   type Client,
   WithStartWorkflowOperation,
@@ -7,7 +8,7 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
-import { SwitchError } from '../domain/errors';
+import { type ErrorKind, SwitchError } from '../domain/errors';
 import {
   answerRepeatedSubmission,
   type ChannelAdvice,
@@ -19,8 +20,12 @@ import {
   type TransactionType,
 } from '../domain/lifecycle';
 import type { ChannelAnswer } from '../domain/provision';
+import type { LastingState } from '../domain/report';
 import type { VoucherRecord } from '../domain/voucher';
+import type { Logger } from '../log';
 import {
+  type Abandonment,
+  abandonTransaction,
   confirmTransaction,
   rejectedWithAnswer,
   reverseTransaction,
@@ -52,9 +57,17 @@ export interface TransactionGateway<I extends TransactionInput> {
 export interface TemporalGatewayOptions {
   client: Client;
   taskQueue: string;
-  /** How long the channel waits for an outcome before it is told to retry. */
+  /** How long the channel waits for an outcome; past it, the channel gets an error and the transaction is reversed. */
   responseTimeoutMs: number;
+  /** The id of the reversal the switch raises for a transaction whose outcome it could not pass on. */
+  abandonmentId(transactionId: string): string;
+  /** A transaction whose workflow's history is gone, from the reporting copy. */
+  earlierRun(transactionId: string): Promise<LastingState | undefined>;
+  logger: Pick<Logger, 'warn'>;
 }
+
+/** How long the switch tries to record its reversal of a transaction it could not answer for. */
+const abandonTimeoutMs = 5_000;
 
 /** Each transaction type's workflow. */
 export const transactionWorkflows: Record<TransactionType, string> = {
@@ -68,7 +81,7 @@ type Decide = (snapshot: Lifecycle) => ChannelAnswer;
 export function temporalTransactions<I extends TransactionInput>(
   type: TransactionType,
   submitUpdate: UpdateDefinition<ChannelAnswer, [I, SubmissionMode]>,
-  { client, taskQueue, responseTimeoutMs }: TemporalGatewayOptions,
+  { client, taskQueue, responseTimeoutMs, abandonmentId, earlierRun, logger }: TemporalGatewayOptions,
 ): TransactionGateway<I> {
   /** Started by a reversal, the workflow has only its origin; started by its request, the request too. */
   const startOperation = (workflowId: string, origin: TransactionOrigin, input?: I) =>
@@ -98,7 +111,11 @@ export function temporalTransactions<I extends TransactionInput>(
         if (error.cause.type === rejectedWithAnswer) return error.cause.details?.[0] as ChannelAnswer;
       }
       if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-        throw new SwitchError('switchTimeout', 'The outcome is not known yet; retry with the same id.', { id });
+        throw new SwitchError(
+          'switchTimeout',
+          'The switch did not get the outcome in time; the transaction is reversed.',
+          { id },
+        );
       }
       if (error instanceof WorkflowExecutionAlreadyStartedError || error instanceof WorkflowNotFoundError) {
         const state = await snapshot(workflowId);
@@ -108,35 +125,94 @@ export function temporalTransactions<I extends TransactionInput>(
     }
   }
 
+  /**
+   * A submission whose outcome the channel will not get from this call (the switch timed out or
+   * failed): before the channel is told so, the transaction is reversed on its behalf, so that
+   * what the channel was told is what happens at the provider. The reversal starts the workflow
+   * if the submission never reached it, and a late request is then refused.
+   */
+  async function submitOrAbandon(
+    input: I,
+    mode: SubmissionMode,
+    call: (updateId: string) => Promise<ChannelAnswer>,
+  ): Promise<ChannelAnswer | undefined> {
+    const { transactionId, request } = input;
+    const updateId = randomUUID();
+    try {
+      return await answer(
+        transactionId,
+        request.id,
+        () => call(updateId),
+        (s) => answerRepeatedSubmission(type, s, request.id, mode),
+      );
+    } catch (error) {
+      const failure =
+        error instanceof SwitchError
+          ? error
+          : new SwitchError('switchFault', 'The switch could not process the request; the transaction is reversed.', {
+              id: request.id,
+            });
+      const told = failure.toChannelAnswer();
+      await abandon(transactionId, { channelId: input.channelId, messageId: request.id }, updateId, told, failure.kind);
+      if (failure !== error)
+        logger.warn({ err: error, transactionId }, 'submission failed; the transaction is reversed');
+      throw failure;
+    }
+  }
+
+  async function abandon(
+    workflowId: string,
+    origin: TransactionOrigin,
+    submission: string,
+    told: ChannelAnswer,
+    why: ErrorKind,
+  ) {
+    const abandonment: Abandonment = {
+      id: abandonmentId(workflowId),
+      requestId: origin.messageId,
+      reversalReason: why === 'switchTimeout' ? 'TIMEOUT' : 'RESPONSE_NOT_FINAL',
+      submission,
+      told,
+    };
+    try {
+      await client.withDeadline(Date.now() + abandonTimeoutMs, () =>
+        client.workflow.signalWithStart(transactionWorkflows[type], {
+          workflowId,
+          taskQueue,
+          args: [origin],
+          signal: abandonTransaction,
+          signalArgs: [abandonment],
+          // A finished transaction has its final outcome: nothing is left to reverse.
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        }),
+      );
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return;
+      logger.warn({ err: error, transactionId: workflowId }, 'the reversal of an unanswered submission failed');
+    }
+  }
+
+  /** The transaction's state: its workflow's, or once its history is gone, the reporting copy's. */
   async function snapshot(workflowId: string): Promise<Lifecycle | undefined> {
-    return queryOrUndefined(() => client.workflow.getHandle(workflowId).query(transactionSnapshot));
+    const current = await queryOrUndefined(() => client.workflow.getHandle(workflowId).query(transactionSnapshot));
+    return current ?? (await earlierRun(workflowId));
   }
 
   return {
-    async submit(input, mode) {
-      const { transactionId, request } = input;
-      const call = () =>
+    submit(input, mode) {
+      const origin = { channelId: input.channelId, messageId: input.request.id };
+      return submitOrAbandon(input, mode, (updateId) =>
         client.workflow.executeUpdateWithStart(submitUpdate, {
           args: [input, mode],
-          startWorkflowOperation: startOperation(
-            transactionId,
-            { channelId: input.channelId, messageId: request.id },
-            input,
-          ),
-        });
-      const decided = await answer(transactionId, request.id, call, (s) =>
-        answerRepeatedSubmission(type, s, request.id, mode),
-      );
-      return decided as ChannelAnswer; // a started workflow always exists
+          updateId,
+          startWorkflowOperation: startOperation(input.transactionId, origin, input),
+        }),
+      ) as Promise<ChannelAnswer>; // a started workflow always exists
     },
     retryExisting(input) {
-      const { transactionId, request } = input;
-      const handle = client.workflow.getHandle(transactionId);
-      return answer(
-        transactionId,
-        request.id,
-        () => handle.executeUpdate(submitUpdate, { args: [input, 'retry'] }),
-        (s) => answerRepeatedSubmission(type, s, request.id, 'retry'),
+      const handle = client.workflow.getHandle(input.transactionId);
+      return submitOrAbandon(input, 'retry', (updateId) =>
+        handle.executeUpdate(submitUpdate, { args: [input, 'retry'], updateId }),
       );
     },
     confirm(workflowId, advice) {

@@ -26,6 +26,8 @@ export const errorKinds = {
   providerTimeout: { status: 504, errorType: 'GENERAL_ERROR' },
   providerError: { status: 500, errorType: 'GENERAL_ERROR' },
   providerUnavailable: { status: 503, errorType: 'UPSTREAM_UNAVAILABLE' },
+  /** A product could not be routed because a provider's catalogue could not be fetched: try again later. */
+  catalogueUnavailable: { status: 503, errorType: 'UPSTREAM_UNAVAILABLE' },
   switchTimeout: { status: 504, errorType: 'GENERAL_ERROR' },
   switchFault: { status: 500, errorType: 'GENERAL_ERROR' },
   unknownEndpoint: { status: 404, errorType: 'FUNCTION_NOT_SUPPORTED' },
@@ -38,13 +40,17 @@ export const errorKinds = {
 export type ErrorKind = keyof typeof errorKinds;
 
 /**
- * A provider's hard decline carries the provider's own reason as `errorType`. A reason the
- * contract names (VOUCHER_ALREADY_REDEEMED, …) keeps the contract's status; any other is 404.
+ * The switch's own error types that say the channel is at fault (its message, its credentials,
+ * its ids). A provider that declines with one of them is at fault itself, towards the switch:
+ * the channel never learns it as if it were its own (the provider's reason stays in the trace).
  */
-export function providerDeclineStatus(reason: string): number {
-  const known = Object.values(errorKinds).find((kind) => kind.errorType === reason && kind.status === 400);
-  return known ? known.status : 404;
-}
+export const channelFaultTypes: ReadonlySet<string> = new Set([
+  errorKinds.formatError.errorType,
+  errorKinds.unauthenticated.errorType,
+  errorKinds.routingFailed.errorType,
+  errorKinds.duplicateRecord.errorType,
+  errorKinds.unknownRecord.errorType,
+]);
 
 /** The ErrorDetail body every error carries (contract §1.2); absent fields are omitted. */
 export interface ErrorDetail {
@@ -74,6 +80,10 @@ export class SwitchError extends Error {
 
   toErrorDetail(): ErrorDetail {
     return errorDetail(this.kind, this.message, this.detail);
+  }
+
+  toChannelAnswer(): { status: number; body: Record<string, unknown> } {
+    return { status: this.status, body: { ...this.toErrorDetail() } };
   }
 }
 

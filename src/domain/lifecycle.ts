@@ -69,6 +69,18 @@ export interface Lifecycle {
   /** The request's message to the provider and its answer. */
   providerLeg?: LegTrace;
   advices: AdviceRecord[];
+  /**
+   * The error the channel was told in place of `answer`: the switch could not pass the outcome
+   * on in time (or failed itself), and reversed the transaction so that it is what the channel
+   * was told.
+   */
+  channelError?: ChannelAnswer;
+  /**
+   * This run only answers for a transaction an earlier run of its workflow id processed, whose
+   * history is gone (the namespace's retention): its state is the earlier run's, from the
+   * reporting copy, and nothing is asked of the provider again.
+   */
+  earlierRun?: boolean;
 }
 
 export interface ChannelAdvice {
@@ -175,7 +187,11 @@ export function decideReverse(type: TransactionType, state: Lifecycle, advice: C
 
 export type SubmissionMode = 'request' | 'retry';
 
-/** A request or retry for a transaction that already has a request or an early reversal. */
+/**
+ * A request or retry for a transaction that already has a request or an early reversal. A retry
+ * gets the original answer, but a voucher since reversed is never handed out again: the seed's
+ * "searches for the original transaction outcome and responds with an ErrorDetail".
+ */
 export function answerRepeatedSubmission(
   type: TransactionType,
   state: Lifecycle,
@@ -188,10 +204,18 @@ export function answerRepeatedSubmission(
       originalId: state.earlyReversalId,
     });
   }
-  const original = state.answer as ChannelAnswer;
-  if (mode === 'retry') return original;
-  // The channel that provisioned the voucher gets it again, as the contract asks.
-  const voucher = type === 'provision' && original.status === 201 ? original.body.voucher : undefined;
+  const original = state.answer;
+  const approved = original?.status === 201;
+  if (mode === 'retry' && original) {
+    const reversal = state.phase === 'REVERSED' ? state.advices.find((a) => a.kind === 'reverse') : undefined;
+    if (!approved || !reversal) return original;
+    return failure(reversedFirst[type], 'The transaction was reversed since.', {
+      id: messageId,
+      originalId: reversal.id,
+    });
+  }
+  // The channel that provisioned the voucher gets it again, as the contract asks; never one it was not given.
+  const voucher = type === 'provision' && approved && !state.channelError ? original.body.voucher : undefined;
   return failure(
     'duplicateRecord',
     `A ${type} with this id was already received.`,

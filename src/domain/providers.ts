@@ -70,3 +70,13 @@ export const providerProfiles: Record<ProviderId, ProviderProfile> = {
 export function isProviderId(value: string): value is ProviderId {
   return (providerIds as readonly string[]).includes(value);
 }
+
+/**
+ * What a transaction's workflow needs to know of its provider. Fixed in the workflow's input when
+ * it starts, so a later change to a profile never changes how a running transaction replays.
+ */
+export type ProviderCapabilities = Pick<ProviderProfile, 'supportsRetries' | 'supportsAdvices' | 'supportsRedemption'>;
+
+export function capabilitiesOf({ supportsRetries, supportsAdvices, supportsRedemption }: ProviderProfile) {
+  return { supportsRetries, supportsAdvices, supportsRedemption } satisfies ProviderCapabilities;
+}

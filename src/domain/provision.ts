@@ -1,8 +1,8 @@
 import type { ProvisionRequest } from '../api/schemas/provision';
 import type { ProviderExchange, ProviderFailure, ProvisionedVoucher, ProvisionOrder } from '../providers/types';
-import { type ErrorKind, errorAnswer, providerDeclineStatus } from './errors';
+import { channelFaultTypes, type ErrorKind, errorAnswer } from './errors';
 import type { Phase, TransactionType } from './lifecycle';
-import type { ProviderId } from './providers';
+import type { ProviderCapabilities, ProviderId } from './providers';
 
 export interface Institution {
   id: string;
@@ -18,6 +18,8 @@ export interface ProvisionInput {
   messaging: 'single' | 'dual';
   provider: ProviderId;
   voucherProvider?: string;
+  /** The provider's capabilities when the request arrived; absent in inputs from before they travelled with it. */
+  capabilities?: ProviderCapabilities;
   /** How long the provider may take before the switch gives up on it. */
   deadlineMs: number;
   /**
@@ -127,8 +129,10 @@ export function approvedAnswer(
 }
 
 /**
- * A provider call that did not succeed: its hard decline with the provider's reason, or a
- * timeout, error or outage that the switch settles by reversal.
+ * A provider call that did not succeed: its hard decline, or a timeout, error or outage that the
+ * switch settles by reversal. Every hard decline is 404 (the seed's "hard decline or other error
+ * at the service provider"), with the provider's reason, unless that reason would blame the
+ * channel for what is the provider's fault.
  */
 export function answerProviderFailure(
   requestId: string,
@@ -136,8 +140,18 @@ export function answerProviderFailure(
   failure: ProviderFailure,
 ): ChannelAnswer {
   if (failure.kind === 'declined') {
+    if (channelFaultTypes.has(failure.code)) {
+      return {
+        status: 404,
+        body: {
+          id: requestId,
+          errorType: 'GENERAL_ERROR',
+          errorMessage: 'The provider could not process the request.',
+        },
+      };
+    }
     return {
-      status: providerDeclineStatus(failure.code),
+      status: 404,
       body: {
         id: requestId,
         errorType: failure.code,

@@ -9,6 +9,8 @@ import type { ProviderId } from './providers';
 export interface TransactionReport {
   type: TransactionType;
   transactionId: string;
+  /** The workflow run that wrote it: a later run of the same id (its history gone) tells it is not the first. */
+  runId?: string;
   channelId: string;
   /** The channel API path the request came to. */
   channelPath: string;
@@ -38,3 +40,20 @@ export const channelPaths: Record<TransactionType, string> = {
   redemption: '/suv/v1/redemptions',
   refund: '/suv/v1/refunds',
 };
+
+/**
+ * What the reporting copy keeps of a transaction's state for as long as it keeps the
+ * transaction, past its workflow's history: enough to answer its message id again (the answer,
+ * with the voucher, and the advices), without the message traces, which have rows of their own.
+ */
+export type LastingState = Pick<Lifecycle, 'phase' | 'answer' | 'channelError' | 'earlyReversalId' | 'advices'>;
+
+export function lastingState({ phase, answer, channelError, earlyReversalId, advices }: Lifecycle): LastingState {
+  return {
+    phase,
+    answer,
+    channelError,
+    earlyReversalId,
+    advices: advices.map(({ trace, ...advice }) => advice),
+  };
+}

@@ -1,6 +1,6 @@
 import type { AdviceOperation } from '../providers/types';
 import { type ErrorKind, errorAnswer } from './errors';
-import type { ProviderId, ProviderProfile } from './providers';
+import type { ProviderCapabilities, ProviderId } from './providers';
 import type { ChannelAnswer, Institution } from './provision';
 
 /**
@@ -17,7 +17,9 @@ export type VoucherState =
   /** A refund holds the voucher: at the provider, or awaiting its confirmation. */
   | 'REFUNDED'
   /** Past its expiry date: the voucher workflow has finished. */
-  | 'EXPIRED';
+  | 'EXPIRED'
+  /** Its provision was reversed before any use (single messaging): the voucher workflow has finished. */
+  | 'REVERSED';
 
 export type VoucherUse = 'redemption' | 'refund';
 
@@ -53,6 +55,13 @@ export interface VoucherRecord {
   lastRedemption?: string;
   /** Delivered to the provider by the next use before its own request, so none is refused for them. */
   pendingAdvices: PendingAdvice[];
+  /** Its provider's capabilities as its provision had them; absent in records from before they were kept. */
+  capabilities?: ProviderCapabilities;
+  /**
+   * Its provision may still be reversed, taking the voucher back: a single-messaging provision
+   * makes the voucher usable at once, while the channel may still reverse it. Any use ends that.
+   */
+  withdrawable?: boolean;
 }
 
 export interface Claim {
@@ -69,18 +78,36 @@ export type ClaimAnswer =
 
 const refuse = (kind: ErrorKind, message: string): ClaimAnswer => ({ granted: false, kind, message });
 
-/** Contract §1.5, redeem and refund rows: may this use take the voucher now? */
-export function decideClaim(voucher: VoucherRecord, claim: Claim, profile: ProviderProfile): ClaimAnswer {
+/** Whether the voucher is past its expiry date at `now` (milliseconds since the epoch). */
+export function isExpired(voucher: VoucherRecord, now: number): boolean {
+  const expiresAt = Date.parse(voucher.voucher.expiryDate ?? '');
+  return Number.isFinite(expiresAt) && now >= expiresAt;
+}
+
+/**
+ * Contract §1.5, redeem and refund rows: may this use take the voucher now? A voucher past its
+ * expiry date is not redeemable, even before its workflow has finished (`now` given).
+ */
+export function decideClaim(
+  voucher: VoucherRecord,
+  claim: Claim,
+  capabilities: ProviderCapabilities & { name: string },
+  now?: number,
+): ClaimAnswer {
   if (voucher.holder?.reference === claim.reference) return { granted: true, voucher };
-  if (!profile.supportsRedemption) {
-    return refuse('redemptionNotSupported', `${profile.name} does not support redemptions.`);
+  if (!capabilities.supportsRedemption) {
+    return refuse('redemptionNotSupported', `${capabilities.name} does not support redemptions.`);
   }
   if (claim.use === 'redemption') {
     switch (voucher.state) {
       case 'REDEEMABLE':
+        if (now !== undefined && isExpired(voucher, now))
+          return refuse('voucherNotRedeemable', 'The voucher has expired.');
         return { granted: true, voucher };
       case 'EXPIRED':
         return refuse('voucherNotRedeemable', 'The voucher has expired.');
+      case 'REVERSED':
+        return refuse('voucherNotRedeemable', 'The voucher was reversed.');
       default:
         return refuse('voucherAlreadyRedeemed', 'The voucher was already redeemed.');
     }
@@ -97,6 +124,18 @@ export function decideClaim(voucher: VoucherRecord, claim: Claim, profile: Provi
   }
 }
 
+/**
+ * A reversal of the voucher's provision while the voucher is usable (single messaging): granted
+ * while no use has taken it, and the voucher is reversed with it; refused once it was used,
+ * because the provider then has the provision confirmed.
+ */
+export function decideWithdrawal(voucher: VoucherRecord): ClaimAnswer {
+  if (voucher.withdrawable && voucher.state === 'REDEEMABLE' && voucher.holder === undefined) {
+    return { granted: true, voucher: { ...voucher, state: 'REVERSED', withdrawable: false, pendingAdvices: [] } };
+  }
+  return refuse('voucherAlreadyConfirmed', 'The voucher was used; its provision is confirmed.');
+}
+
 /** The claim for a voucher the switch does not know (never issued, unconfirmed or reversed, or long expired). */
 export function unknownVoucher(use: VoucherUse): ClaimAnswer {
   return use === 'redemption'
@@ -104,10 +143,11 @@ export function unknownVoucher(use: VoucherUse): ClaimAnswer {
     : refuse('voucherNotRedeemed', 'The voucher is not redeemed.');
 }
 
-/** The voucher taken by a granted claim. */
+/** The voucher taken by a granted claim; once used, its provision can no longer take it back. */
 export function holdVoucher(voucher: VoucherRecord, claim: Claim): VoucherRecord {
+  const { withdrawable: _used, ...held } = voucher;
   return {
-    ...voucher,
+    ...held,
     state: claim.use === 'redemption' ? 'REDEEMED' : 'REFUNDED',
     holder: { use: claim.use, reference: claim.reference },
   };

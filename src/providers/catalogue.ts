@@ -16,6 +16,8 @@ const failedFetchRetryMs = 10_000;
 interface CachedList {
   products: RoutedProduct[];
   fetchedAt: number;
+  /** Whether the last fetch succeeded: when it failed, the list may lack products the provider sells now. */
+  current: boolean;
 }
 
 /**
@@ -38,9 +40,15 @@ export class ProductCatalogue {
     return [...this.byId.values()];
   }
 
-  async findProduct(productId: string): Promise<RoutedProduct | undefined> {
+  /**
+   * The product, or `unavailable` when no list has it but some provider's list could not be
+   * fetched: the product may be on that one.
+   */
+  async findProduct(productId: string): Promise<RoutedProduct | 'unavailable' | undefined> {
     await this.refreshStale();
-    return this.byId.get(productId);
+    const product = this.byId.get(productId);
+    if (product) return product;
+    return [...this.cache.values()].every((list) => list.current) ? undefined : 'unavailable';
   }
 
   /**
@@ -52,7 +60,8 @@ export class ProductCatalogue {
     for (const id of providerIds) {
       const cached = this.cache.get(id);
       if (!cached) missing.push(this.refresh(id));
-      else if (this.now() - cached.fetchedAt >= this.options.ttlMs) void this.refresh(id);
+      // fetchList never rejects; the catch only keeps a background refresh from ever ending the process.
+      else if (this.now() - cached.fetchedAt >= this.options.ttlMs) this.refresh(id).catch(() => {});
     }
     if (missing.length > 0) await Promise.all(missing);
   }
@@ -74,11 +83,11 @@ export class ProductCatalogue {
       // Keep serving the last good list, and ask again after a short pause rather than on every request.
       const products = this.cache.get(provider)?.products ?? [];
       const retryInMs = Math.min(this.options.ttlMs, failedFetchRetryMs);
-      this.cache.set(provider, { products, fetchedAt: this.now() - this.options.ttlMs + retryInMs });
+      this.cache.set(provider, { products, fetchedAt: this.now() - this.options.ttlMs + retryInMs, current: false });
       return;
     }
     const products = exchange.value.map((product) => ({ ...product, provider }));
-    this.cache.set(provider, { products, fetchedAt: this.now() });
+    this.cache.set(provider, { products, fetchedAt: this.now(), current: true });
     this.byId = new Map([...this.cache.values()].flatMap((list) => list.products.map((p) => [p.productId, p])));
   }
 }

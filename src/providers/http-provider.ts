@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { ProviderProfile } from '../domain/providers';
 import type {
   AdviceOperation,
@@ -24,9 +25,56 @@ const advicePaths: Record<AdviceOperation, string> = {
   reverseRefund: '/refunds/reversals',
 };
 
+/*
+ * What the provider protocol's answers must look like before anything in them is trusted: a
+ * provider's answer is input like any other, and a malformed one must neither crash the switch
+ * nor put unbounded data into a transaction.
+ */
+const reference = z.string().min(1).max(64);
+const amount = z.object({ amount: z.number().int(), currency: z.string().max(3) });
+const provisioned = z.object({
+  providerReference: reference,
+  voucher: z.object({
+    code: z.string().min(1).max(64),
+    serialNumber: z.string().max(64).optional(),
+    expiryDate: z.string().max(40).optional(),
+    redeemInstructions: z.array(z.string().max(200)).max(20).optional(),
+  }),
+}) satisfies z.ZodType<ProvisionedVoucher>;
+const receipt = z.object({ providerReference: reference }) satisfies z.ZodType<VoucherUseReceipt>;
+const catalogue = z.object({
+  products: z.array(
+    z.object({
+      productId: z.string().min(1).max(64),
+      barcode: z.string().max(64).optional(),
+      name: z.string().max(200),
+      description: z.string().max(1000).optional(),
+      isFixedValue: z.boolean(),
+      amount: amount.optional(),
+      minAmount: amount.optional(),
+      maxAmount: amount.optional(),
+      voucherProvider: z.string().max(64),
+    }),
+  ),
+}) satisfies z.ZodType<{ products: CatalogueProduct[] }>;
+/** A definite refusal names its reason as a code. */
+const refusal = z.object({ code: z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/), message: z.string().max(500).optional() });
+
+/** Statuses that say "not now" rather than "no": nothing was taken, and the same message may come again. */
+const notNow = new Set([408, 409, 425, 429]);
+
+/** What a message is to the provider, which decides how its answers are read. */
+export type Exchange =
+  /** A request whose approval carries data the switch needs. */
+  | { kind: 'request'; body: z.ZodType }
+  /** An advice: any 2xx settles it; a reversal is also settled by 404, the provider never had its request. */
+  | { kind: 'advice'; reversal: boolean };
+
 /**
  * Adapter for providers that speak the switch's provider protocol over HTTP (the simulator
  * speaks it for all ten). A provider with its own protocol gets its own adapter beside this one.
+ * Every answer is classified here, once (contract §1.6): the rest of the switch sees an approval,
+ * a definite refusal, or an outcome it cannot know.
  */
 export class HttpVoucherProvider implements VoucherProvider {
   constructor(
@@ -36,23 +84,27 @@ export class HttpVoucherProvider implements VoucherProvider {
   ) {}
 
   provision(order: ProvisionOrder, options: CallOptions): Promise<ProviderExchange<ProvisionedVoucher>> {
-    return this.call<ProvisionedVoucher>('POST', '/vouchers', order, options);
+    return this.call('POST', '/vouchers', order, options, { kind: 'request', body: provisioned });
   }
 
   redeem(order: VoucherUseOrder, options: CallOptions): Promise<ProviderExchange<VoucherUseReceipt>> {
-    return this.call<VoucherUseReceipt>('POST', '/redemptions', order, options);
+    return this.call('POST', '/redemptions', order, options, { kind: 'request', body: receipt });
   }
 
   refund(order: VoucherUseOrder, options: CallOptions): Promise<ProviderExchange<VoucherUseReceipt>> {
-    return this.call<VoucherUseReceipt>('POST', '/refunds', order, options);
+    return this.call('POST', '/refunds', order, options, { kind: 'request', body: receipt });
   }
 
   advise(operation: AdviceOperation, advice: ProviderAdvice, options: CallOptions): Promise<ProviderExchange<unknown>> {
-    return this.call('POST', advicePaths[operation], advice, options);
+    const reversal = operation.startsWith('reverse');
+    return this.call('POST', advicePaths[operation], advice, options, { kind: 'advice', reversal });
   }
 
   async products(options: CallOptions): Promise<ProviderExchange<CatalogueProduct[]>> {
-    const exchange = await this.call<{ products: CatalogueProduct[] }>('GET', '/products', undefined, options);
+    const exchange = await this.call<{ products: CatalogueProduct[] }>('GET', '/products', undefined, options, {
+      kind: 'request',
+      body: catalogue,
+    });
     return exchange.ok ? { ...exchange, value: exchange.value.products } : exchange;
   }
 
@@ -61,6 +113,7 @@ export class HttpVoucherProvider implements VoucherProvider {
     path: string,
     body: unknown,
     { deadlineMs }: CallOptions,
+    exchange: Exchange,
   ): Promise<ProviderExchange<T>> {
     const url = `${this.baseUrl}/providers/${this.profile.id}${path}`;
     const started = performance.now();
@@ -74,6 +127,7 @@ export class HttpVoucherProvider implements VoucherProvider {
       ...extra,
     });
     let response: Response;
+    let text: string;
     try {
       response = await this.fetchFn(url, {
         method,
@@ -81,21 +135,53 @@ export class HttpVoucherProvider implements VoucherProvider {
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(deadlineMs),
       });
+      text = await response.text();
     } catch (error) {
       return { ok: false, failure: classifyNetworkError(error, deadlineMs), trace: trace({}) };
     }
-    let payload: unknown;
-    try {
-      const text = await response.text();
-      payload = text ? JSON.parse(text) : undefined;
-    } catch (error) {
-      const failure = classifyNetworkError(error, deadlineMs);
-      return { ok: false, failure, trace: trace({ status: response.status }) };
-    }
-    const done = trace({ status: response.status, response: payload });
-    if (response.ok) return { ok: true, value: payload as T, trace: done };
-    return { ok: false, failure: classifyResponse(response.status, payload), trace: done };
+    const payload = parseJson(text);
+    const done = trace({ status: response.status, response: payload ?? (text ? text.slice(0, 500) : undefined) });
+    const result = classifyAnswer<T>(response.status, payload, exchange);
+    return result.ok
+      ? { ok: true, value: result.value, trace: done }
+      : { ok: false, failure: result.failure, trace: done };
   }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A provider's HTTP answer, as the switch takes it. */
+export function classifyAnswer<T>(
+  status: number,
+  payload: unknown,
+  exchange: Exchange,
+): { ok: true; value: T } | { ok: false; failure: ProviderFailure } {
+  if (status >= 200 && status < 300) {
+    if (exchange.kind === 'advice') return { ok: true, value: payload as T };
+    const parsed = exchange.body.safeParse(payload);
+    if (parsed.success) return { ok: true, value: parsed.data as T };
+    // Approved, perhaps, but with nothing the switch can use: the outcome is unknown, and reversed.
+    return {
+      ok: false,
+      failure: { kind: 'error', status, message: `provider answered ${status} without a valid body` },
+    };
+  }
+  if (exchange.kind === 'advice' && exchange.reversal && status === 404) return { ok: true, value: payload as T };
+  if (status === 503 || notNow.has(status)) {
+    return { ok: false, failure: { kind: 'unavailable', message: `provider answered ${status}` } };
+  }
+  const reason = refusal.safeParse(payload);
+  if (status >= 400 && status < 500 && reason.success) {
+    const { code, message } = reason.data;
+    return { ok: false, failure: { kind: 'declined', code, message: message ?? code } };
+  }
+  return { ok: false, failure: { kind: 'error', status, message: `provider answered ${status}` } };
 }
 
 function classifyNetworkError(error: unknown, deadlineMs: number): ProviderFailure {
@@ -105,14 +191,4 @@ function classifyNetworkError(error: unknown, deadlineMs: number): ProviderFailu
   }
   const cause = (error as { cause?: { code?: string } })?.cause?.code;
   return { kind: 'unavailable', message: cause ?? (error as Error)?.message ?? String(error) };
-}
-
-/** A 4xx with a reason code is the provider's definite refusal; anything else leaves the outcome open. */
-function classifyResponse(status: number, payload: unknown): ProviderFailure {
-  const reason = payload as { code?: unknown; message?: unknown } | undefined;
-  if (status >= 400 && status < 500 && typeof reason?.code === 'string') {
-    return { kind: 'declined', code: reason.code, message: String(reason.message ?? reason.code) };
-  }
-  if (status === 503) return { kind: 'unavailable', message: 'provider answered 503' };
-  return { kind: 'error', status, message: `provider answered ${status}` };
 }

@@ -16,9 +16,27 @@ import type { Claim, ClaimAnswer, UseOutcome, VoucherRecord } from '../domain/vo
 export const submitProvision = defineUpdate<ChannelAnswer, [ProvisionInput, SubmissionMode]>('submit');
 export const submitUse = defineUpdate<ChannelAnswer, [UseInput, SubmissionMode]>('submit');
 
+/** A reversal as the workflow takes it. */
+export type ReversalAdvice = ChannelAdvice & { reversalReason?: string };
+
+/**
+ * The switch's own reversal of a transaction whose outcome it could not pass on to the channel
+ * (it timed out, or failed): what the channel was told, an error, is then what happens at the
+ * provider. A signal, with start: durable once sent, and it starts the workflow if the
+ * submission never reached it, so that a late request is refused.
+ */
+export interface Abandonment extends ReversalAdvice {
+  reversalReason: 'TIMEOUT' | 'RESPONSE_NOT_FINAL';
+  /** The update id of the submission whose answer the channel never got. */
+  submission: string;
+  /** The error the channel got instead. */
+  told: ChannelAnswer;
+}
+export const abandonTransaction = defineSignal<[Abandonment]>('abandon');
+
 /** The channel's advices; the answer is the contract's 202 echo or an ErrorDetail. */
 export const confirmTransaction = defineUpdate<ChannelAnswer, [ChannelAdvice]>('confirm');
-export const reverseTransaction = defineUpdate<ChannelAnswer, [ChannelAdvice & { reversalReason?: string }]>('reverse');
+export const reverseTransaction = defineUpdate<ChannelAnswer, [ReversalAdvice]>('reverse');
 
 /** The transaction's state and advices; answered by finished workflows too. */
 export const transactionSnapshot = defineQuery<Lifecycle>('snapshot');
@@ -29,6 +47,8 @@ export const rejectedWithAnswer = 'ChannelAnswer';
 /** What a voucher's workflow is told by the transactions that use it. */
 export type VoucherEvent =
   | { type: 'claim'; claim: Claim }
+  /** Its provision is being reversed (single messaging): the voucher goes with it unless it was used. */
+  | { type: 'withdraw'; reference: string; workflowId: string }
   | { type: 'outcome'; outcome: UseOutcome }
   | { type: 'adviceSettled'; adviceId: string };
 

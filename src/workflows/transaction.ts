@@ -3,6 +3,8 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  currentUpdateInfo,
+  log,
   patched,
   proxyActivities,
   proxyLocalActivities,
@@ -18,7 +20,6 @@ import {
   type AdviceRecord,
   adviceOperations,
   answerRepeatedSubmission,
-  type ChannelAdvice,
   decideConfirm,
   decideReverse,
   type Lifecycle,
@@ -26,10 +27,18 @@ import {
   type TransactionOrigin,
   type TransactionType,
 } from '../domain/lifecycle';
-import { type ProviderId, providerProfiles } from '../domain/providers';
+import type { ProviderId } from '../domain/providers';
 import { type ChannelAnswer, lostAttempt, type ProviderAttempt } from '../domain/provision';
 import { channelPaths, type TransactionReport } from '../domain/report';
-import { confirmTransaction, rejectedWithAnswer, reverseTransaction, transactionSnapshot } from './messages';
+import {
+  type Abandonment,
+  abandonTransaction,
+  confirmTransaction,
+  type ReversalAdvice,
+  rejectedWithAnswer,
+  reverseTransaction,
+  transactionSnapshot,
+} from './messages';
 import { searchAttributes } from './search-attributes';
 
 /*
@@ -56,8 +65,17 @@ const { recordTransaction: recordTransactionNow } = proxyLocalActivities<Activit
   retry: { maximumAttempts: 1 },
 });
 
+/** Bounded like the local reporting write: a slow or absent reporting copy holds no transaction up. */
+const { findEarlierRun: findEarlierRunNow } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '1 second',
+  retry: { maximumAttempts: 1 },
+});
+
 /** The patch under which the reporting write became local-first. */
 const localReportingWrite = 'reporting-write-local-first';
+
+/** The patch under which a transaction first looks for an earlier run of its workflow id in the reporting copy. */
+const earlierRunCheck = 'earlier-run-check';
 
 /** Rejects an update with the channel's answer: a rejected update leaves no trace in history. */
 function reject(answer: ChannelAnswer): never {
@@ -69,13 +87,32 @@ export function newLifecycle(): Lifecycle {
 }
 
 /**
+ * Held while an advice is being decided, which may take asking elsewhere first (a reversal that
+ * takes the voucher back from its workflow): every other advice, and the switch's own timer,
+ * waits for it to be let go.
+ */
+export interface SettlementLock {
+  held: boolean;
+}
+
+/** The request the transaction started with, or undefined when only a reversal came. */
+export interface ReceivedRequest<I> {
+  input?: I;
+  /** Only an earlier run's state was found: this run answers for it and asks nothing of the provider. */
+  earlierRun: boolean;
+}
+
+/**
  * Registers the request, advice and snapshot handlers of a transaction; resolves with the
- * request, or with undefined when only a reversal came (the transaction then only remembers it).
+ * request, or with no input when only a reversal came (the transaction then only remembers it).
  *
  * A workflow started by its request has it from its start (`startedWith`), which is durable
  * before anything is asked of the provider. The update carrying the request is not durable
  * until a workflow task accepts it: a worker lost while it asks the provider (a local activity,
  * in that same task) loses the update but not the request, and the next worker asks again.
+ *
+ * A workflow id seen before whose history is gone (the namespace's retention) starts afresh; the
+ * reporting copy still knows it, and the transaction then answers as the earlier run would have.
  */
 export async function receiveRequest<I extends { request: { id: string } }>(
   type: TransactionType,
@@ -83,31 +120,39 @@ export async function receiveRequest<I extends { request: { id: string } }>(
   submit: UpdateDefinition<ChannelAnswer, [I, SubmissionMode]>,
   options: {
     startedWith?: I;
+    lock?: SettlementLock;
     /** Resolves once what an accepted advice sets in motion is in place; the channel's 202 waits for it. */
     adviceTakenEffect?: () => Promise<void>;
+    /** Asked before a reversal settles the transaction; an answer refuses the reversal with it. */
+    beforeReversal?: (advice: ReversalAdvice) => Promise<ChannelAnswer | undefined>;
   } = {},
-): Promise<I | undefined> {
-  const { startedWith, adviceTakenEffect = async () => {} } = options;
+): Promise<ReceivedRequest<I>> {
+  const { startedWith, lock = { held: false }, adviceTakenEffect = async () => {}, beforeReversal } = options;
   let input: I | undefined = startedWith;
   if (input !== undefined) state.phase = 'IN_FLIGHT';
   // The submission answered with the outcome; every other one is a duplicate or a retry.
   let original: I | undefined;
-  // Advices that arrive while the provider is being asked wait for its answer.
-  const notInFlight = () => state.phase !== 'IN_FLIGHT';
+  // Requests answered as duplicates, by update id: a duplicate's answer lost on its way changes nothing.
+  const duplicates = new Set<string>();
+  // Advices that arrive while the provider is being asked, or while a settlement is under way, wait.
+  const notInFlight = () => state.phase !== 'IN_FLIGHT' && !lock.held;
+  const adoptEarlierRun = earlierRunOnce(state);
 
   setHandler(transactionSnapshot, () => state);
 
   setHandler(
     submit,
     async (given, mode) => {
-      if (input === undefined && state.earlyReversalId === undefined) {
+      if (input === undefined && state.earlyReversalId === undefined && !state.earlierRun) {
         input = given;
         state.phase = 'IN_FLIGHT';
       }
       // The first submission of the request the workflow started with is the one that started it.
       if (original === undefined && input !== undefined && (given === input || mode === 'request')) original = given;
-      await condition(() => state.answer !== undefined || input === undefined);
-      return original === given
+      const updateId = currentUpdateInfo()?.id;
+      if (mode === 'request' && original !== given && updateId !== undefined) duplicates.add(updateId);
+      await condition(() => state.answer !== undefined || input === undefined || state.earlierRun === true);
+      return original === given && !state.earlierRun
         ? (state.answer as ChannelAnswer)
         : answerRepeatedSubmission(type, state, given.request.id, mode);
     },
@@ -118,35 +163,97 @@ export async function receiveRequest<I extends { request: { id: string } }>(
     },
   );
 
-  function handleAdvice<A extends ChannelAdvice & { reversalReason?: string }>(
+  /**
+   * Takes an advice once the transaction is no longer in flight: the channel's, or the switch's
+   * own reversal of a submission whose outcome it could not pass on (`abandonment`).
+   */
+  async function takeAdvice<A extends ReversalAdvice>(
+    kind: AdviceKind,
+    decide: (type: TransactionType, state: Lifecycle, advice: A) => AdviceDecision,
+    advice: A,
+    abandonment?: Pick<Abandonment, 'submission' | 'told'>,
+  ): Promise<ChannelAnswer> {
+    // One advice at a time: the next one is decided on what this one leaves.
+    while (!notInFlight()) await condition(notInFlight);
+    lock.held = true;
+    let decision: AdviceDecision;
+    try {
+      // A reversal that starts a run of an id seen before is decided by the earlier run's state.
+      if (input === undefined && state.phase === 'AWAITING_REQUEST') await adoptEarlierRun();
+      decision = decide(type, state, advice);
+      if (decision.accept && decision.settle) {
+        const refusal = kind === 'reverse' ? await beforeReversal?.(advice) : undefined;
+        if (refusal) return refusal;
+        settle(state, kind, advice.id, abandonment ? 'switch' : 'channel', advice.reversalReason);
+      }
+      if (!decision.accept && decision.remember) state.earlyReversalId = advice.id;
+      if (abandonment && decision.accept) state.channelError = abandonment.told;
+    } finally {
+      lock.held = false;
+    }
+    if (decision.accept) await adviceTakenEffect();
+    return decision.answer;
+  }
+
+  function handleAdvice<A extends ReversalAdvice>(
     update: UpdateDefinition<ChannelAnswer, [A]>,
     kind: AdviceKind,
     decide: (type: TransactionType, state: Lifecycle, advice: A) => AdviceDecision,
   ) {
-    setHandler(
-      update,
-      async (advice) => {
-        await condition(notInFlight);
+    setHandler(update, (advice) => takeAdvice(kind, decide, advice), {
+      validator: (advice) => {
+        if (!notInFlight()) return;
         const decision = decide(type, state, advice);
-        if (decision.accept && decision.settle) settle(state, kind, advice.id, 'channel', advice.reversalReason);
-        if (!decision.accept && decision.remember) state.earlyReversalId = advice.id;
-        if (decision.accept) await adviceTakenEffect();
-        return decision.answer;
+        if (!decision.accept && !decision.remember) reject(decision.answer);
       },
-      {
-        validator: (advice) => {
-          if (!notInFlight()) return;
-          const decision = decide(type, state, advice);
-          if (!decision.accept && !decision.remember) reject(decision.answer);
-        },
-      },
-    );
+    });
   }
   handleAdvice(confirmTransaction, 'confirm', decideConfirm);
   handleAdvice(reverseTransaction, 'reverse', decideReverse);
 
-  await condition(() => input !== undefined || state.earlyReversalId !== undefined);
-  return input;
+  // A signal, so that it is durable as soon as the API has sent it, whatever becomes of the worker.
+  setHandler(abandonTransaction, async ({ submission, told, ...reversal }) => {
+    // The answer lost was a duplicate's: the channel has the outcome from the original.
+    if (duplicates.has(submission)) return;
+    await takeAdvice('reverse', decideReverse, reversal, { submission, told });
+  });
+
+  await condition(() => input !== undefined || state.earlyReversalId !== undefined || state.earlierRun === true);
+  if (state.earlierRun) return { earlierRun: true };
+  if (input === undefined) return { earlierRun: false };
+  return { input, earlierRun: await adoptEarlierRun() };
+}
+
+/**
+ * Looks once for an earlier run of this workflow id in the reporting copy, and when there is
+ * one takes its state over. The reporting copy being out of reach is no reason to hold up a
+ * transaction: it is then taken as new.
+ */
+function earlierRunOnce(state: Lifecycle): () => Promise<boolean> {
+  let found: Promise<boolean> | undefined;
+  return () => {
+    found ??= (async () => {
+      if (!patched(earlierRunCheck)) return false;
+      const { workflowId, runId } = workflowInfo();
+      const earlier = await findEarlierRunNow({ transactionId: workflowId, runId }).catch((error: Error) => {
+        log.warn('earlier runs could not be looked for', { error: error.message });
+        return undefined;
+      });
+      if (!earlier) return false;
+      Object.assign(state, earlier, { earlierRun: true });
+      return true;
+    })();
+    return found;
+  };
+}
+
+/**
+ * A transaction that only answered for an earlier run: it keeps that run's state for its
+ * queries and writes nothing, the reporting copy's row being the earlier run's.
+ */
+export async function finishRepeat(state: Lifecycle): Promise<Lifecycle> {
+  await condition(allHandlersFinished);
+  return state;
 }
 
 export type SearchFields = Partial<Record<keyof typeof searchAttributes, string | undefined>>;
@@ -176,6 +283,7 @@ export async function finishEarlyReversal(type: TransactionType, state: Lifecycl
     const reporting = reportingChain(() => ({
       type,
       transactionId: workflowInfo().workflowId,
+      runId: workflowInfo().runId,
       channelId: origin.channelId,
       channelPath: channelPaths[type],
       request: { id: origin.messageId },
@@ -203,15 +311,26 @@ export function settle(
   return advice;
 }
 
-/** The switch settles an approved transaction that nobody settled within its window. */
-export async function awaitSettlement(state: Lifecycle, settleAfterMs: number, messaging: 'single' | 'dual') {
+/**
+ * The switch settles an approved transaction that nobody settled within its window, with
+ * `adviceId` as its advice's id (a fresh one by default).
+ */
+export async function awaitSettlement(
+  state: Lifecycle,
+  settleAfterMs: number,
+  messaging: 'single' | 'dual',
+  options: { lock?: SettlementLock; adviceId?: () => string } = {},
+) {
+  const { lock, adviceId = uuid4 } = options;
   if (state.phase !== 'APPROVED') return;
   await condition(() => state.phase !== 'APPROVED', settleAfterMs);
+  // A reversal being decided elsewhere at the deadline goes first: it may still be refused.
+  if (lock) await condition(() => !lock.held);
   // The deadline and the channel's advice can come in one workflow task, the timer first: the
   // advice, already answered 202, settles it.
   if (state.phase !== 'APPROVED') return;
   // Single messaging: the switch confirms for the channel. Dual: an unconfirmed transaction is reversed.
-  settle(state, messaging === 'single' ? 'confirm' : 'reverse', uuid4(), 'switch', 'TIMEOUT');
+  settle(state, messaging === 'single' ? 'confirm' : 'reverse', adviceId(), 'switch', 'TIMEOUT');
 }
 
 /**
@@ -225,7 +344,7 @@ export async function awaitSettlement(state: Lifecycle, settleAfterMs: number, m
  * so it gets a regular activity whose loss is settled by reversal.
  */
 export async function askProvider<T>(
-  provider: ProviderId,
+  supportsRetries: boolean,
   deadlineMs: number,
   order: unknown,
   call: (activities: Activities) => Promise<ProviderAttempt<T>>,
@@ -235,9 +354,7 @@ export async function askProvider<T>(
     startToCloseTimeout: deadlineMs + 5_000,
     retry: { maximumAttempts: 1 },
   };
-  const activities = providerProfiles[provider].supportsRetries
-    ? proxyLocalActivities<Activities>(options)
-    : proxyActivities<Activities>(options);
+  const activities = supportsRetries ? proxyLocalActivities<Activities>(options) : proxyActivities<Activities>(options);
   const startedAt = new Date().toISOString();
   try {
     return await call(activities);
@@ -250,6 +367,8 @@ export async function askProvider<T>(
 export interface AdviceTarget {
   type: TransactionType;
   provider: ProviderId;
+  /** The provider takes confirmations and reversals; when not, the switch consumes them. */
+  supportsAdvices: boolean;
   deadlineMs: number;
   /** The switch reference the provider knows the request by. */
   requestReference: string;
@@ -264,7 +383,7 @@ export async function storeAndForward(target: AdviceTarget, advices: AdviceRecor
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
   });
   for (const advice of advices.filter((a) => a.saf === 'pending')) {
-    if (!providerProfiles[target.provider].supportsAdvices) {
+    if (!target.supportsAdvices) {
       advice.saf = 'consumed';
       continue;
     }
@@ -282,7 +401,7 @@ export async function storeAndForward(target: AdviceTarget, advices: AdviceRecor
   }
 }
 
-export function providerAdvice(target: AdviceTarget, advice: AdviceRecord) {
+export function providerAdvice(target: AdviceTarget, advice: Pick<AdviceRecord, 'id' | 'reason'>) {
   return {
     id: advice.id,
     requestId: target.requestReference,

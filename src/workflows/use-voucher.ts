@@ -8,7 +8,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { type AdviceRecord, adviceOperations, type Lifecycle, type TransactionOrigin } from '../domain/lifecycle';
-import { providerProfiles } from '../domain/providers';
+import { capabilitiesOf, providerProfiles } from '../domain/providers';
 import { answerProviderFailure, phaseAfter, switchReversalReason } from '../domain/provision';
 import { channelPaths, type TransactionReport } from '../domain/report';
 import { answerUse, type UseInput, useOrder } from '../domain/use';
@@ -29,6 +29,7 @@ import {
   askProvider,
   awaitSettlement,
   finishEarlyReversal,
+  finishRepeat,
   newLifecycle,
   providerAdvice,
   receiveRequest,
@@ -63,10 +64,12 @@ async function useVoucher(use: VoucherUse, origin?: TransactionOrigin, request?:
   let toldVoucher: Lifecycle['phase'] | undefined;
   const voucherKnowsSettlement = () =>
     (state.phase !== 'CONFIRMED' && state.phase !== 'REVERSED') || toldVoucher === state.phase;
-  const input = await receiveRequest(use, state, submitUse, {
+  const received = await receiveRequest(use, state, submitUse, {
     startedWith: request,
     adviceTakenEffect: () => condition(voucherKnowsSettlement),
   });
+  if (received.earlierRun) return finishRepeat(state);
+  const input = received.input;
   if (input === undefined) return finishEarlyReversal(use, state, origin);
   const reporting = reportingChain(() => useReport(input, state, voucherOf(claim)));
   const voucherWorkflow = getExternalWorkflowHandle(voucherWorkflowId(input.voucherKey));
@@ -99,9 +102,11 @@ async function useVoucher(use: VoucherUse, origin?: TransactionOrigin, request?:
 
   const voucher = granted.voucher;
   state.provider = voucher.provider;
+  const capabilities = voucher.capabilities ?? capabilitiesOf(providerProfiles[voucher.provider]);
   const target: AdviceTarget = {
     type: use,
     provider: voucher.provider,
+    supportsAdvices: capabilities.supportsAdvices,
     deadlineMs: input.deadlinesMs[voucher.provider],
     requestReference: input.switchReference,
     channelMessageId: input.request.id,
@@ -119,7 +124,7 @@ async function useVoucher(use: VoucherUse, origin?: TransactionOrigin, request?:
   }
 
   const order = useOrder(input, voucher);
-  const attempt = await askProvider(voucher.provider, target.deadlineMs, order, (activities) =>
+  const attempt = await askProvider(capabilities.supportsRetries, target.deadlineMs, order, (activities) =>
     activities.useAtProvider({ provider: voucher.provider, use, order, deadlineMs: target.deadlineMs }),
   );
   state.answer = answerUse(input, voucher, attempt);
@@ -160,7 +165,7 @@ async function useVoucher(use: VoucherUse, origin?: TransactionOrigin, request?:
 
 /** The advice as the voucher keeps it until the provider has it; none for providers that take no advices. */
 function pending(target: AdviceTarget, advice: AdviceRecord | undefined): PendingAdvice | undefined {
-  if (!advice || !providerProfiles[target.provider].supportsAdvices) return undefined;
+  if (!advice || !target.supportsAdvices) return undefined;
   return { operation: adviceOperations[target.type][advice.kind], ...providerAdvice(target, advice) };
 }
 
@@ -200,6 +205,7 @@ function useReport(input: UseInput, lifecycle: Lifecycle, voucher: VoucherRecord
   return {
     type: input.type,
     transactionId: input.transactionId,
+    runId: workflowInfo().runId,
     channelId: input.channelId,
     channelPath: channelPaths[input.type],
     request: input.request,

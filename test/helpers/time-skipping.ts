@@ -15,6 +15,7 @@ import { workflowsPath } from '../../src/runtime';
 import { ensure, temporalTestServer } from '../../src/temporal/binaries';
 import { createEncryptionCodec, insecureDevPayloadKeys, parseCodecKeys } from '../../src/temporal/codec';
 import { failureConverterPath, switchDataConverter } from '../../src/temporal/data-converter';
+import { createSealer } from '../../src/temporal/sealed';
 import { voucherKeyer } from '../../src/voucher-key';
 import { searchAttributeDefinitions } from '../../src/workflows/search-attributes';
 
@@ -29,7 +30,8 @@ import { makeProvisionRequest } from './fixtures';
 
 export const testVoucherHashKey = 'test-voucher-hash-key';
 /** The switch's own payload encryption, as every client and worker of a test must share it. */
-const dataConverter = switchDataConverter(createEncryptionCodec(parseCodecKeys(insecureDevPayloadKeys)));
+const codec = createEncryptionCodec(parseCodecKeys(insecureDevPayloadKeys));
+const dataConverter = switchDataConverter(codec);
 export const fifteenMinutes = 15 * 60_000;
 
 export interface TimeSkipping {
@@ -96,6 +98,7 @@ export function useTimeSkipping(): TimeSkipping {
         activities: createActivities({
           providers: createProviderRegistry({ baseUrl: simulator.url }),
           db: harness.reporting.db,
+          sealer: createSealer(codec),
           voucherKey: voucherKeyer(testVoucherHashKey),
         }),
       });

@@ -14,7 +14,11 @@ import {
 import { advices, messageTraces, transactions } from '../../src/db/schema';
 import { maskCode } from '../../src/domain/masking';
 import type { TransactionReport } from '../../src/domain/report';
+import { createEncryptionCodec, insecureDevPayloadKeys, parseCodecKeys } from '../../src/temporal/codec';
+import { createSealer } from '../../src/temporal/sealed';
 import { temporaryDatabase } from '../helpers/postgres';
+
+const sealer = createSealer(createEncryptionCodec(parseCodecKeys(insecureDevPayloadKeys)));
 
 // PGlite always; PostgreSQL too when TEST_DATABASE_URL names one (CI sets it to the machine's server).
 const stores = [
@@ -162,7 +166,7 @@ describe.each(stores)('reporting store on $name', ({ options }) => {
   it('stores voucher codes only masked, and finds the transaction by the keyed hash', async () => {
     const id = `redemption-test-${randomUUID()}`;
     const code = '1234567890123456';
-    await createReportingActivities({ db: store.db }).recordTransaction(redemption(id, code));
+    await createReportingActivities({ db: store.db, sealer }).recordTransaction(redemption(id, code));
 
     const found = await findTransaction(store.db, id);
     expect(found).toMatchObject({ voucherCodeMasked: maskCode(code), voucherKey: `key-${id}` });
@@ -173,6 +177,27 @@ describe.each(stores)('reporting store on $name', ({ options }) => {
       .from(transactions)
       .where(eq(transactions.voucherKey, `key-${id}`));
     expect(byKey.map((t) => t.id)).toEqual([id]);
+    await remove(id);
+  });
+
+  it('keeps the lasting state sealed, for a later run of the same workflow id to find', async () => {
+    const id = `redemption-test-${randomUUID()}`;
+    const code = '1234567890123456';
+    const activities = createReportingActivities({ db: store.db, sealer });
+    const report = redemption(id, code);
+    const answer = { status: 201, body: { id: report.request.id, voucher: { code } } };
+    await activities.recordTransaction({ ...report, runId: 'run-1', lifecycle: { ...report.lifecycle, answer } });
+
+    const [stored] = await store.db.select().from(transactions).where(eq(transactions.id, id));
+    expect(stored?.sealedState).toBeTruthy();
+    expect(JSON.stringify(stored)).not.toContain(code);
+    // The run that wrote it is not an earlier run of itself; any other run is.
+    expect(await activities.findEarlierRun({ transactionId: id, runId: 'run-1' })).toBeUndefined();
+    expect(await activities.findEarlierRun({ transactionId: id, runId: 'run-2' })).toMatchObject({
+      phase: report.lifecycle.phase,
+      answer,
+    });
+    expect(await activities.findEarlierRun({ transactionId: `never-${id}`, runId: 'run-2' })).toBeUndefined();
     await remove(id);
   });
 

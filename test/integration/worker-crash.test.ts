@@ -123,9 +123,16 @@ describe('a worker killed in the middle of a provision', () => {
     expect(entries.map((e) => e.operation).sort()).toEqual(['provision', 'reverse']);
   }, 60_000);
 
-  it('for a channel that reverses when it got no answer: the voucher the provider issued is reversed there', async () => {
+  it('for a channel answered 504: the switch reverses the voucher the provider issued, and the channel may reverse too', async () => {
     // This channel waits less than a worker takes to come back, so its provision is answered 504.
-    const config = loadConfig({ ...env, PORT: '0', PGLITE_DIR: 'memory://', CHANNEL_RESPONSE_TIMEOUT_MS: '1500' });
+    const config = loadConfig({
+      ...env,
+      PORT: '0',
+      PGLITE_DIR: 'memory://',
+      CHANNEL_RESPONSE_TIMEOUT_MS: '1500',
+      PROVIDER_DEADLINE_MS: '1000',
+      PROVIDER_DEADLINES: '',
+    });
     const impatient = await startApi(config, env.TEMPORAL_ADDRESS as string, reporting, createLogger('silent', 'api'));
     try {
       const { request, answer } = await provisionAndKillTheWorker('flash', {}, impatient.server.url);
@@ -139,7 +146,11 @@ describe('a worker killed in the middle of a provision', () => {
       for (let tries = 0; status === 504 && tries < 10; tries++) status = (await reverse()).status;
       expect(status).toBe(202);
       const handle = api.client.workflow.getHandle(workflowIdFor(demoChannel.clientId, request.id as string));
-      expect((await handle.result()).phase).toBe('REVERSED');
+      const final = await handle.result();
+      expect(final.phase).toBe('REVERSED');
+      // The switch reversed it for the channel it answered 504, whichever of its reversal and the channel's came first.
+      expect(final.advices).toMatchObject([{ kind: 'reverse', reason: 'TIMEOUT' }]);
+      expect(final.channelError).toMatchObject({ status: 504 });
       const ledger = () => sim.ledger.filter((e) => e.channelMessageId === request.id);
       const reversed = await eventually(async () =>
         ledger().some((e) => e.operation === 'reverse' && e.outcome === 'ok') ? ledger() : undefined,

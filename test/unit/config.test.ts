@@ -40,6 +40,24 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ OPERATORS: 'ops:s3cret' })).toThrow(/OPERATORS[\s\S]*hash-secret/);
   });
 
+  it('refuses a provider deadline that is not shorter than the channel response timeout', () => {
+    expect(() => loadConfig({ PROVIDER_DEADLINE_MS: '30000', CHANNEL_RESPONSE_TIMEOUT_MS: '30000' })).toThrow(
+      /PROVIDER_DEADLINE_MS: 30000 must be shorter than CHANNEL_RESPONSE_TIMEOUT_MS/,
+    );
+    expect(() => loadConfig({ PROVIDER_DEADLINES: 'ott:40000' })).toThrow(
+      /PROVIDER_DEADLINES: ott's 40000 must be shorter than CHANNEL_RESPONSE_TIMEOUT_MS/,
+    );
+    expect(loadConfig({ PROVIDER_DEADLINES: 'ott:29999' }).providers.deadlineMs('ott')).toBe(29_999);
+  });
+
+  it('keeps a single-messaging reversal possible for 15 minutes, and never less in production', () => {
+    expect(loadConfig({}).settlement.confirmationWindowMs).toBe(900_000);
+    expect(loadConfig({ CONFIRMATION_WINDOW_MS: '10000' }).settlement.confirmationWindowMs).toBe(10_000);
+    expect(() => loadConfig({ NODE_ENV: 'production', CONFIRMATION_WINDOW_MS: '60000' })).toThrow(
+      /CONFIRMATION_WINDOW_MS/,
+    );
+  });
+
   it('refuses the published development keys in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/PAYLOAD_KEYS[\s\S]*VOUCHER_HASH_KEY/);
     const own = {

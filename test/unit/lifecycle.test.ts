@@ -98,6 +98,41 @@ describe('answerRepeatedSubmission', () => {
     expect(answerRepeatedSubmission('provision', at('CONFIRMED'), 'request-1', 'retry')).toBe(provisioned);
   });
 
+  it('never hands out a voucher since reversed: a retry gets VOUCHER_ALREADY_REVERSED with the reversal', () => {
+    for (const origin of ['channel', 'switch'] as const) {
+      const reversed = at('REVERSED', { advices: [{ kind: 'reverse', id: 'rev-2', origin, saf: 'delivered' }] });
+      expect(answerRepeatedSubmission('provision', reversed, 'request-1', 'retry')).toEqual({
+        status: 400,
+        body: {
+          id: 'request-1',
+          originalId: 'rev-2',
+          errorType: 'VOUCHER_ALREADY_REVERSED',
+          errorMessage: expect.any(String),
+        },
+      });
+    }
+  });
+
+  it('answers a retry of a transaction that failed at the provider with the original error', () => {
+    const failed = { status: 504, body: { id: 'request-1', errorType: 'GENERAL_ERROR', errorMessage: 'late' } };
+    const reversed = at('REVERSED', {
+      answer: failed,
+      advices: [{ kind: 'reverse', id: 'rev-3', origin: 'switch', saf: 'pending' }],
+    });
+    expect(answerRepeatedSubmission('provision', reversed, 'request-1', 'retry')).toBe(failed);
+  });
+
+  it('gives no voucher with a duplicate when the channel was told an error in its place', () => {
+    const told = { status: 504, body: { id: 'request-1', errorType: 'GENERAL_ERROR', errorMessage: 'late' } };
+    const abandoned = at('REVERSED', {
+      channelError: told,
+      advices: [{ kind: 'reverse', id: 'rev-4', origin: 'switch', saf: 'pending' }],
+    });
+    const duplicate = answerRepeatedSubmission('provision', abandoned, 'request-1', 'request');
+    expect(duplicate).toMatchObject({ status: 400, body: { errorType: 'DUPLICATE_RECORD' } });
+    expect(duplicate.body.detailMessage).toBeUndefined();
+  });
+
   it('refuses a request whose reversal came first, naming the reversal', () => {
     const unseen: Lifecycle = { phase: 'AWAITING_REQUEST', earlyReversalId: 'rev-9', advices: [] };
     for (const mode of ['request', 'retry'] as const) {

@@ -57,6 +57,31 @@ describe('answerProvision', () => {
   });
 });
 
+describe('answerProvision for a decline', () => {
+  it.each(['VOUCHER_ALREADY_REDEEMED', 'DO_NOT_HONOR', 'FUNCTION_NOT_SUPPORTED'])(
+    'answers every hard decline with 404, %s included',
+    (code) => {
+      const answer = answerProvision(input(), { ok: false, failure: { kind: 'declined', code, message: 'no' } });
+      expect(answer).toMatchObject({ status: 404, body: { errorType: code, providerErrorCode: code } });
+    },
+  );
+
+  it.each(['AUTHENTICATION_ERROR', 'FORMAT_ERROR', 'DUPLICATE_RECORD', 'UNABLE_TO_LOCATE_RECORD', 'ROUTING_ERROR'])(
+    "never passes the provider's %s on as if the channel were at fault",
+    (code) => {
+      const given = input();
+      const answer = answerProvision(given, {
+        ok: false,
+        failure: { kind: 'declined', code, message: 'bad switch credentials' },
+      });
+      expect(answer).toEqual({
+        status: 404,
+        body: { id: given.request.id, errorType: 'GENERAL_ERROR', errorMessage: expect.any(String) },
+      });
+    },
+  );
+});
+
 describe('switchReferenceFor', () => {
   const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 

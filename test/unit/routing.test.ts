@@ -26,7 +26,13 @@ describe('route', () => {
     expect(route({ productId: 'nope', receiverId: '44444444' }, tables)).toEqual({
       ok: false,
       reason: "no provider sells product 'nope'",
+      temporary: false,
     });
+  });
+
+  it('fails only for now when the product may be on a catalogue that could not be read', () => {
+    const unreadable: RoutingTables = { ...tables, findProduct: () => 'unavailable' };
+    expect(route({ productId: 'flash-1voucher' }, unreadable)).toMatchObject({ ok: false, temporary: true });
   });
 
   it('fails when nothing matches and the channel has no default', () => {

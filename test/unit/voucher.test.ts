@@ -6,6 +6,7 @@ import {
   type Claim,
   type ClaimAnswer,
   decideClaim,
+  decideWithdrawal,
   holdVoucher,
   isIdle,
   type PendingAdvice,
@@ -159,6 +160,18 @@ describe('decideClaim', () => {
     },
   );
 
+  it('refuses a redemption past the expiry date while the voucher still counts as redeemable', () => {
+    const voucher = makeVoucher({ voucher: { code: '1234567890123456', expiryDate: '2027-01-01T00:00:00Z' } });
+    const before = Date.parse('2026-12-31T23:59:59Z');
+    const after = Date.parse('2027-01-01T00:00:00Z');
+    expect(decideClaim(voucher, claim('redemption', 'R-1'), flash, before)).toMatchObject({ granted: true });
+    expect(decideClaim(voucher, claim('redemption', 'R-1'), flash, after)).toMatchObject({
+      granted: false,
+      kind: 'voucherNotRedeemable',
+      message: 'The voucher has expired.',
+    });
+  });
+
   it.each<[VoucherUse, VoucherState]>([
     ['redemption', 'REDEEMED'],
     ['refund', 'REFUNDED'],
@@ -216,5 +229,25 @@ describe('voucherLookupAnswer', () => {
 describe('voucherWorkflowId', () => {
   it('is derived from the voucher key', () => {
     expect(voucherWorkflowId('abc')).toBe('voucher-abc');
+  });
+});
+
+describe('decideWithdrawal', () => {
+  it('gives an unused voucher back to its reversed provision, with the confirmation it held', () => {
+    const usable = makeVoucher({ withdrawable: true, pendingAdvices: [pending('conf-1', 'confirm')] });
+    expect(decideWithdrawal(usable)).toEqual({
+      granted: true,
+      voucher: { ...usable, state: 'REVERSED', withdrawable: false, pendingAdvices: [] },
+    });
+  });
+
+  it('refuses once the voucher was used, even when the use was reversed since', () => {
+    const usable = makeVoucher({ withdrawable: true });
+    const used = holdVoucher(usable, claim('redemption', 'R-1'));
+    const givenBack = applyUseOutcome(used, outcome('redemption', 'R-1', 'reversed'));
+    for (const voucher of [used, givenBack, makeVoucher()]) {
+      expect(decideWithdrawal(voucher)).toMatchObject({ granted: false, kind: 'voucherAlreadyConfirmed' });
+    }
+    expect(givenBack.state).toBe('REDEEMABLE');
   });
 });

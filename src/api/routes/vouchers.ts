@@ -1,8 +1,8 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { errorAnswer, SwitchError } from '../../domain/errors';
-import { retryNotSupported } from '../../domain/lifecycle';
-import { providerProfiles } from '../../domain/providers';
+import { answerRepeatedSubmission, type Lifecycle, retryNotSupported } from '../../domain/lifecycle';
+import { capabilitiesOf, type ProviderId, providerProfiles } from '../../domain/providers';
 import { type ProvisionInput, workflowIdFor } from '../../domain/provision';
 import { route } from '../../domain/routing';
 import type { ChannelConfig } from '../auth';
@@ -78,25 +78,47 @@ const reverseVoucherRoute = createRoute({
   responses: adviceResponses(basicReversal, 'VOUCHER_ALREADY_CONFIRMED'),
 });
 
-async function routeProvision(deps: AppDeps, request: ProvisionRequest, channel: ChannelConfig) {
+/**
+ * Routes a provision request (contract §1.6). A request the switch already knows (a duplicate, a
+ * retry) is never declined for its routing: when routing fails, the transaction is looked up,
+ * and answered from what is known of it. A product that may be on a catalogue that could not be
+ * read is a temporary failure (503), not a hard decline.
+ */
+async function routeProvision(
+  deps: AppDeps,
+  request: ProvisionRequest,
+  channel: ChannelConfig,
+  transactionId: string,
+): Promise<{ provider: ProviderId; voucherProvider?: string } | { known: Lifecycle }> {
   const productId = request.product?.productId;
   const product = productId === undefined ? undefined : await deps.catalogue.findProduct(productId);
   const routed = route(
     { productId, receiverId: request.receiver?.id },
     {
-      findProduct: () => product && { provider: product.provider, voucherProvider: product.voucherProvider },
+      findProduct: () =>
+        product === 'unavailable'
+          ? product
+          : product && { provider: product.provider, voucherProvider: product.voucherProvider },
       receivers: deps.receiverRoutes,
       channelDefault: channel.defaultProvider,
     },
   );
-  if (!routed.ok) {
-    throw new SwitchError('routingFailed', `Unable to route the request: ${routed.reason}.`, { id: request.id });
-  }
-  return routed;
+  if (routed.ok) return routed;
+  const known = await deps.provisions.snapshot(transactionId);
+  if (known?.provider) return { provider: known.provider };
+  if (known && (known.answer !== undefined || known.earlyReversalId !== undefined)) return { known };
+  const message = `Unable to route the request: ${routed.reason}.`;
+  throw new SwitchError(routed.temporary ? 'catalogueUnavailable' : 'routingFailed', message, { id: request.id });
 }
 
-/** Authorises and routes a provision request, and fixes what its workflow needs. */
-async function provisionInput(c: Context<AppEnv>, request: ProvisionRequest): Promise<ProvisionInput> {
+/**
+ * Authorises and routes a provision request, and fixes what its workflow needs; or, for a known
+ * transaction that could not be routed, what is known of it.
+ */
+async function provisionInput(
+  c: Context<AppEnv>,
+  request: ProvisionRequest,
+): Promise<{ input: ProvisionInput } | { known: Lifecycle }> {
   const deps = c.get('deps');
   const channel = authorizeChannel(c.get('channel'), {
     id: request.id,
@@ -104,20 +126,25 @@ async function provisionInput(c: Context<AppEnv>, request: ProvisionRequest): Pr
   });
   const transactionId = workflowIdFor(channel.clientId, request.id);
   logTransaction(c, transactionId, request.id);
-  const routed = await routeProvision(deps, request, channel);
+  const routed = await routeProvision(deps, request, channel, transactionId);
+  if ('known' in routed) return routed;
+  const profile = providerProfiles[routed.provider];
   return {
-    transactionId,
-    switchReference: deps.referenceFor(transactionId),
-    channelId: channel.clientId,
-    messaging: channel.messaging,
-    provider: routed.provider,
-    voucherProvider: routed.voucherProvider,
-    deadlineMs: deps.deadlineMs(routed.provider),
-    settleAfterMs: deps.settleAfterMs(channel.messaging),
-    switchInstitution: deps.switchInstitution,
-    providerInstitution: providerProfiles[routed.provider].institution,
-    request,
-    receivedAt: deps.clock().toISOString(),
+    input: {
+      transactionId,
+      switchReference: deps.referenceFor(transactionId),
+      channelId: channel.clientId,
+      messaging: channel.messaging,
+      provider: routed.provider,
+      voucherProvider: routed.voucherProvider,
+      capabilities: capabilitiesOf(profile),
+      deadlineMs: deps.deadlineMs(routed.provider),
+      settleAfterMs: deps.settleAfterMs(channel.messaging),
+      switchInstitution: deps.switchInstitution,
+      providerInstitution: profile.institution,
+      request,
+      receivedAt: deps.clock().toISOString(),
+    },
   };
 }
 
@@ -126,8 +153,12 @@ const provisionLocation = (id: string) => `/suv/v1/vouchers/${id}`;
 export function registerVoucherRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(provisionVoucherRoute, async (c) => {
     const request = c.req.valid('json');
-    const input = await provisionInput(c, request);
-    return respond(c, await c.get('deps').provisions.submit(input, 'request'), provisionLocation(request.id));
+    const routed = await provisionInput(c, request);
+    const answer =
+      'known' in routed
+        ? answerRepeatedSubmission('provision', routed.known, request.id, 'request')
+        : await c.get('deps').provisions.submit(routed.input, 'request');
+    return respond(c, answer, provisionLocation(request.id));
   });
 
   app.openapi(retryProvisionRoute, async (c) => {
@@ -143,7 +174,11 @@ export function registerVoucherRoutes(app: OpenAPIHono<AppEnv>) {
         }),
       );
     }
-    const input = await provisionInput(c, request);
+    const routed = await provisionInput(c, request);
+    if ('known' in routed) {
+      return respond(c, answerRepeatedSubmission('provision', routed.known, request.id, 'retry'));
+    }
+    const { input } = routed;
     const { provisions } = c.get('deps');
     const profile = providerProfiles[input.provider];
     // A provider without retries may only be answered from what the switch already knows.

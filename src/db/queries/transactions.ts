@@ -1,4 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
+import type { Phase } from '../../domain/lifecycle';
+import type { LastingState } from '../../domain/report';
 import type { ReportingDb } from '../client';
 import { advices, messageTraces, transactions } from '../schema';
 
@@ -103,4 +105,38 @@ export async function findVoucherKeyBySerial(db: ReportingDb, channelId: string,
     )
     .limit(1);
   return row?.voucherKey ?? undefined;
+}
+
+/**
+ * The lasting state of a transaction an earlier run of its workflow id recorded, when its row is
+ * not this run's own (`runId`; any row when no run is given). Rows from before the state was
+ * sealed give their phase and advices only.
+ */
+export async function findEarlierRun(
+  db: ReportingDb,
+  unseal: (sealed: string) => Promise<LastingState>,
+  transactionId: string,
+  runId?: string,
+): Promise<LastingState | undefined> {
+  const [row] = await db
+    .select({ runId: transactions.runId, state: transactions.state, sealedState: transactions.sealedState })
+    .from(transactions)
+    .where(eq(transactions.id, transactionId));
+  if (!row || (runId !== undefined && row.runId === runId)) return undefined;
+  if (row.sealedState) return unseal(row.sealedState);
+  const adviceRows = await db
+    .select()
+    .from(advices)
+    .where(eq(advices.transactionId, transactionId))
+    .orderBy(advices.acceptedAt);
+  return {
+    phase: row.state as Phase,
+    advices: adviceRows.map((advice) => ({
+      kind: advice.kind,
+      id: advice.adviceId,
+      origin: advice.origin,
+      reason: advice.reason ?? undefined,
+      saf: advice.saf,
+    })),
+  };
 }

@@ -30,6 +30,13 @@ export const transactions = pgTable(
     updatedAt: timestamp({ withTimezone: true, mode: 'string' }).notNull().defaultNow(),
     /** The workflow's count of its writes: a write that lands late never replaces a later one. */
     revision: integer().notNull().default(0),
+    /** The workflow run that wrote the row: a later run of the same id finds it and answers as a duplicate. */
+    runId: text(),
+    /**
+     * The transaction's lasting state (its answer, voucher included, and its advices), encrypted
+     * with the payload codec: how a message id is answered once its workflow's history is gone.
+     */
+    sealedState: text(),
   },
   (t) => [
     uniqueIndex('transactions_channel_message').on(t.channelId, t.messageId, t.type),
