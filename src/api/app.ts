@@ -14,7 +14,7 @@ import { registerHealthRoutes } from './routes/health';
 import { channelMetrics, registerMetricsRoutes } from './routes/metrics';
 import { registerOpsRoutes } from './routes/ops';
 import { registerProductRoutes } from './routes/products';
-import { registerVoucherLookupRoutes } from './routes/voucher-lookup';
+import { lookupVoucherQuery, registerVoucherLookupRoutes } from './routes/voucher-lookup';
 import { registerVoucherUseRoutes } from './routes/voucher-uses';
 import { registerVoucherRoutes } from './routes/vouchers';
 
@@ -35,6 +35,36 @@ function withBodyLimitResponse(document: OpenApiDocument): OpenApiDocument {
   for (const operation of Object.values(document.paths ?? {}).flatMap(Object.values)) {
     if (operation.requestBody) operation.responses = { ...operation.responses, 413: tooLarge };
   }
+  return document;
+}
+
+/**
+ * A query that must name at least one of some parameters: OpenAPI can state that only of one
+ * object parameter (form style, exploded, so the query string is the same), so the operation's
+ * query parameters become the properties of one, with the rule as `anyOf`.
+ */
+function withOneOfQuery(
+  document: OpenApiDocument,
+  { path, method, oneOf }: { path: string; method: string; oneOf: readonly string[] },
+): OpenApiDocument {
+  const operation = document.paths?.[path]?.[method];
+  if (!operation?.parameters) return document;
+  const query = operation.parameters.filter((parameter) => parameter.in === 'query');
+  operation.parameters = [
+    ...operation.parameters.filter((parameter) => parameter.in !== 'query'),
+    {
+      name: 'query',
+      in: 'query',
+      required: true,
+      style: 'form',
+      explode: true,
+      schema: {
+        type: 'object',
+        properties: Object.fromEntries(query.map((parameter) => [parameter.name, parameter.schema ?? {}])),
+        anyOf: oneOf.map((name) => ({ required: [name] })),
+      },
+    },
+  ];
   return document;
 }
 
@@ -125,11 +155,14 @@ export function createApp(deps: AppDeps) {
   let document: OpenApiDocument | undefined;
   // Built on first use, when every route is registered; /docs renders the same document.
   const openApiDocument = () =>
-    (document ??= withBodyLimitResponse(
-      app.getOpenAPI31Document({
-        openapi: '3.1.0',
-        info: { title: 'Voucher switch channel API', version: '1.0.0' },
-      }) as OpenApiDocument,
+    (document ??= withOneOfQuery(
+      withBodyLimitResponse(
+        app.getOpenAPI31Document({
+          openapi: '3.1.0',
+          info: { title: 'Voucher switch channel API', version: '1.0.0' },
+        }) as OpenApiDocument,
+      ),
+      lookupVoucherQuery,
     ));
   app.get('/openapi.json', (c) => c.json(openApiDocument()));
   registerDocsRoutes(app, openApiDocument);

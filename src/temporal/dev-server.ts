@@ -25,6 +25,8 @@ export interface DevServerOptions {
   dbFile?: string;
   /** Start without the Web UI (tests). */
   headless?: boolean;
+  /** Dynamic configuration values (`--dynamic-config-value KEY=JSON`), for what the defaults do not suit. */
+  dynamicConfig?: Record<string, unknown>;
   /**
    * The Web UI's codec server (the API's `/codec`), so it shows decrypted payloads. The CLI has no
    * flag for the UI's "pass access token" or "include cross-origin credentials": operators turn
@@ -63,6 +65,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   ];
   // The transaction workflows set these; a server without them fails their workflow tasks.
   for (const { name, type } of searchAttributeDefinitions) args.push('--search-attribute', `${name}=${cliType[type]}`);
+  for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) {
+    args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
+  }
   if (options.dbFile) {
     mkdirSync(dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);

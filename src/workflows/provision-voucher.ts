@@ -65,6 +65,8 @@ export async function provisionVoucher(origin?: TransactionOrigin, request?: Pro
   const lock: SettlementLock = { held: false };
   // A confirmed voucher is redeemable as soon as the channel has its 202: its workflow exists by then.
   let voucherWorkflowReady = false;
+  // And a single-messaging voucher as soon as the channel has its 201.
+  let answerReady = false;
   // Single messaging: the voucher's workflow started with the answer, and the switch's confirmation it holds.
   let usableVoucher: { key: string; confirmationId: string; reference: string } | undefined;
   // The voucher's workflow's answer to a withdrawal.
@@ -76,6 +78,7 @@ export async function provisionVoucher(origin?: TransactionOrigin, request?: Pro
     startedWith: request,
     lock,
     adviceTakenEffect: () => condition(() => voucherWorkflowReady || state.phase !== 'CONFIRMED'),
+    answerTakenEffect: () => condition(() => answerReady),
     beforeReversal: async (advice: ReversalAdvice) => {
       if (!usableVoucher) return undefined;
       withdrawal.answer = undefined;
@@ -137,6 +140,7 @@ export async function provisionVoucher(origin?: TransactionOrigin, request?: Pro
     }
     lock.held = false;
   }
+  answerReady = true;
   const confirmationId = usableVoucher?.confirmationId;
   await awaitSettlement(state, input.settleAfterMs, input.messaging, {
     lock,

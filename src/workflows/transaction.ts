@@ -123,11 +123,19 @@ export async function receiveRequest<I extends { request: { id: string } }>(
     lock?: SettlementLock;
     /** Resolves once what an accepted advice sets in motion is in place; the channel's 202 waits for it. */
     adviceTakenEffect?: () => Promise<void>;
+    /** Resolves once what the answer promises is in place; the channel's answer waits for it. */
+    answerTakenEffect?: () => Promise<void>;
     /** Asked before a reversal settles the transaction; an answer refuses the reversal with it. */
     beforeReversal?: (advice: ReversalAdvice) => Promise<ChannelAnswer | undefined>;
   } = {},
 ): Promise<ReceivedRequest<I>> {
-  const { startedWith, lock = { held: false }, adviceTakenEffect = async () => {}, beforeReversal } = options;
+  const {
+    startedWith,
+    lock = { held: false },
+    adviceTakenEffect = async () => {},
+    answerTakenEffect = async () => {},
+    beforeReversal,
+  } = options;
   let input: I | undefined = startedWith;
   if (input !== undefined) state.phase = 'IN_FLIGHT';
   // The submission answered with the outcome; every other one is a duplicate or a retry.
@@ -152,7 +160,9 @@ export async function receiveRequest<I extends { request: { id: string } }>(
       const updateId = currentUpdateInfo()?.id;
       if (mode === 'request' && original !== given && updateId !== undefined) duplicates.add(updateId);
       await condition(() => state.answer !== undefined || input === undefined || state.earlierRun === true);
-      return original === given && !state.earlierRun
+      if (state.earlierRun) return answerRepeatedSubmission(type, state, given.request.id, mode);
+      if (state.answer !== undefined) await answerTakenEffect();
+      return original === given
         ? (state.answer as ChannelAnswer)
         : answerRepeatedSubmission(type, state, given.request.id, mode);
     },

@@ -15,6 +15,9 @@ export default async function setup(project: TestProject) {
     uiPort: await freePort(),
     namespace: 'default',
     headless: true,
+    // A deleted workflow is gone once its close is acknowledged, which the server notes every 30 s by default:
+    // the tests that delete histories (as retention would) need it sooner.
+    dynamicConfig: { 'history.transferProcessorUpdateAckInterval': '1s' },
   });
   project.provide('temporalAddress', server.address);
   return () => server.stop();

@@ -10,7 +10,7 @@ import { createLogger } from '../../src/log';
 import { createMetrics } from '../../src/metrics';
 import { createSimulatorApp, type LedgerEntry } from '../../src/providers/simulator/app';
 import type { Behaviour } from '../../src/providers/simulator/behaviours';
-import { startApi, startWorker, workflowsPath } from '../../src/runtime';
+import { type RunningWorker, startApi, startWorker, workflowsPath } from '../../src/runtime';
 import { failureConverterPath } from '../../src/temporal/data-converter';
 import { type ClientTls, httpsFetch } from './certificates';
 import { basicAuth, demoChannel, type Json } from './fixtures';
@@ -73,7 +73,8 @@ export async function startTestSwitch(env: Record<string, string> = {}, client?:
   const reporting = await openReportingStore(config.database);
   // One registry for the worker and the API, as under `npm run dev`.
   const metrics = createMetrics({ backlog: () => safBacklog(reporting.db, new Date()), processMetrics: false });
-  const worker = await startWorker(config, address, reporting, { workflowBundle: await workflowBundle() }, metrics);
+  const workflowSource = { workflowBundle: await workflowBundle() };
+  let worker: RunningWorker | undefined = await startWorker(config, address, reporting, workflowSource, metrics);
   const api = await startApi(config, address, reporting, createLogger('silent', 'api'), metrics);
   const url = api.server.url;
   const send = (path: string, init: { method?: string; headers: Record<string, string>; body?: string }) =>
@@ -116,9 +117,19 @@ export async function startTestSwitch(env: Record<string, string> = {}, client?:
         return ((await response.json()) as { entries: LedgerEntry[] }).entries;
       },
     },
+    /** The switch's worker, which a test may stop (nothing then runs the workflows) and start again. */
+    worker: {
+      async stop() {
+        await worker?.stop();
+        worker = undefined;
+      },
+      async start() {
+        worker ??= await startWorker(config, address, reporting, workflowSource, metrics);
+      },
+    },
     async stop() {
       await api.stop();
-      await worker.stop();
+      await worker?.stop();
       await reporting.close();
       await simulator.close();
     },

@@ -4,6 +4,7 @@ import proto from '@temporalio/proto';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { findTransaction } from '../../src/db/queries/transactions';
+import { decideReverse } from '../../src/domain/lifecycle';
 import type { ProvisionInput } from '../../src/domain/provision';
 import {
   confirmTransaction,
@@ -82,6 +83,44 @@ describe('provision workflow timers (time-skipping server)', () => {
       expect((await handle.result()).phase).toBe('REVERSED');
       expect(providerSaw(input, 'confirm')).toHaveLength(0);
       expect(providerSaw(input, 'reverse')).toHaveLength(1);
+    });
+  });
+
+  it('takes a single-messaging channel’s reversal 14 minutes on, and refuses it once the window has closed', async () => {
+    await withWorker(async (provision) => {
+      const late = { ...provisionInput('single'), settleAfterMs: fifteenMinutes };
+      const { handle } = await provision(late);
+      await ts.env.sleep('14 minutes');
+      expect((await handle.executeUpdate(reverseTransaction, { args: [adviceFor(late)] })).status).toBe(202);
+      expect((await handle.result()).phase).toBe('REVERSED');
+      expect(providerSaw(late, 'reverse')).toEqual([expect.objectContaining({ outcome: 'ok' })]);
+
+      const tooLate = { ...provisionInput('single'), settleAfterMs: fifteenMinutes };
+      const second = await provision(tooLate);
+      await ts.env.sleep('16 minutes');
+      // Confirmed for the channel and finished: the API answers a reversal from its final state.
+      const final = await second.handle.result();
+      expect(final.phase).toBe('CONFIRMED');
+      expect(decideReverse('provision', final, adviceFor(tooLate)).answer).toMatchObject({
+        status: 400,
+        body: { errorType: 'VOUCHER_ALREADY_CONFIRMED' },
+      });
+      expect(providerSaw(tooLate, 'reverse')).toHaveLength(0);
+    });
+  });
+
+  it('follows the capabilities its input was given, not the profiles bundled now', async () => {
+    await withWorker(async (provision) => {
+      // Flash takes advices today; this transaction began when it did not.
+      const input = {
+        ...provisionInput('dual'),
+        capabilities: { supportsRetries: true, supportsAdvices: false, supportsRedemption: true },
+      };
+      const { handle } = await provision(input);
+      await handle.executeUpdate(confirmTransaction, { args: [adviceFor(input)] });
+      const final = await handle.result();
+      expect(final.advices).toEqual([expect.objectContaining({ kind: 'confirm', saf: 'consumed' })]);
+      expect(providerSaw(input, 'confirm')).toHaveLength(0);
     });
   });
 

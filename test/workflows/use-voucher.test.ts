@@ -200,4 +200,40 @@ describe('redemption and refund workflows (time-skipping server)', () => {
       });
     });
   });
+
+  it('refuses a redemption past the expiry date while the voucher’s workflow is still open', async () => {
+    await withWorker(async (taskQueue) => {
+      const code = String(Date.now()).padStart(16, '7');
+      const key = voucherKeyer(testVoucherHashKey)(code);
+      const now = await ts.env.currentTimeMs();
+      const record: VoucherRecord = {
+        key,
+        provider: 'flash',
+        voucher: { code, expiryDate: new Date(now + 3_600_000).toISOString() },
+        receiver: { id: '70000009', name: 'Flash' },
+        settlementEntity: switchInstitution,
+        thirdPartyIdentifiers: [],
+        provision: { channelId, requestId: randomUUID(), switchReference: randomUUID() },
+        state: 'REDEEMABLE',
+        // An advice still owed to the provider keeps the workflow open past the expiry date.
+        pendingAdvices: [
+          { operation: 'confirm', id: randomUUID(), requestId: randomUUID(), channelMessageId: randomUUID() },
+        ],
+      };
+      const voucher = await ts.client.workflow.start<typeof voucherLifecycle>('voucherLifecycle', {
+        workflowId: voucherWorkflowId(key),
+        taskQueue,
+        args: [record],
+      });
+      await ts.env.sleep('2 hours');
+      expect((await voucher.describe()).status.name).toBe('RUNNING');
+
+      const { answer, input } = await submit(taskQueue, 'redemption', code);
+      expect(answer).toMatchObject({
+        status: 400,
+        body: { errorType: 'VOUCHER_NOT_REDEEMABLE', errorMessage: 'The voucher has expired.' },
+      });
+      expect(providerSaw(input, 'redeem')).toHaveLength(0);
+    });
+  });
 });

@@ -20,7 +20,14 @@ interface Operation {
   operationId?: string;
   summary?: string;
   security?: unknown[];
-  parameters?: Array<{ name: string; in: string; required?: boolean; schema?: JsonSchema }>;
+  parameters?: Array<{
+    name: string;
+    in: string;
+    required?: boolean;
+    style?: string;
+    explode?: boolean;
+    schema?: JsonSchema;
+  }>;
   requestBody?: { content?: Record<string, { schema?: JsonSchema }> };
   responses?: Record<string, { description?: string; content?: Record<string, { schema?: JsonSchema }> }>;
 }
@@ -83,12 +90,18 @@ const bodySchema = (content: Record<string, { schema?: JsonSchema }> | undefined
 
 function operationHtml(method: string, operation: Operation): string {
   const id = operation.operationId ?? '';
-  const parameters = (operation.parameters ?? []).map((p) => [
-    `<code>${html(p.name)}</code>`,
-    html(p.in),
-    typeOf(p.schema),
-    p.required ? 'yes' : '',
-  ]);
+  const parameters = (operation.parameters ?? []).flatMap((p) => {
+    // An exploded object is its properties in the query string; `anyOf` names those one of which is required.
+    const exploded = p.explode && p.schema?.type === 'object' ? p.schema.properties : undefined;
+    if (!exploded) return [[`<code>${html(p.name)}</code>`, html(p.in), typeOf(p.schema), p.required ? 'yes' : '']];
+    const oneOf = (p.schema?.anyOf ?? []).flatMap((rule) => rule.required ?? []);
+    return Object.entries(exploded).map(([name, schema]) => [
+      `<code>${html(name)}</code>`,
+      html(p.in),
+      typeOf(schema),
+      oneOf.includes(name) ? `one of ${oneOf.map(html).join(', ')}` : '',
+    ]);
+  });
   const responses = Object.entries(operation.responses ?? {}).map(([status, response]) => [
     `<b>${html(status)}</b>`,
     html(response.description ?? ''),

@@ -1,7 +1,6 @@
 import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { errorAnswer, SwitchError } from '../../domain/errors';
-import type { ChannelAnswer } from '../../domain/provision';
+import { SwitchError } from '../../domain/errors';
 import { workflowIdFor } from '../../domain/provision';
 import {
   type VoucherDetails,
@@ -11,10 +10,13 @@ import {
 } from '../../domain/voucher';
 import type { ChannelConfig } from '../auth';
 import type { AppEnv } from '../deps';
-import { voucherLookupQuery, voucherLookupResponse } from '../schemas/voucher-use';
+import { voucherLookupKeys, voucherLookupQuery, voucherLookupResponse } from '../schemas/voucher-use';
 import { errorResponse, json, respond } from './parts';
 
 type LookupQuery = z.infer<typeof voucherLookupQuery>;
+
+/** The query rule the document states beside its parameters (see `withOneOfQuery`). */
+export const lookupVoucherQuery = { path: '/suv/v1/vouchers', method: 'get', oneOf: voucherLookupKeys } as const;
 
 const lookupVoucherRoute = createRoute({
   method: 'get',
@@ -28,7 +30,9 @@ const lookupVoucherRoute = createRoute({
       description: 'The voucher, its product and amounts, and where it is in its life',
       ...json(voucherLookupResponse),
     },
-    400: errorResponse('FORMAT_ERROR: no voucherCode, provisionRequestId or voucherSerialNumber'),
+    400: errorResponse(
+      'FORMAT_ERROR: none of voucherCode, provisionRequestId, voucherSerialNumber, or a malformed one',
+    ),
     401: errorResponse('AUTHENTICATION_ERROR'),
     404: errorResponse('UNABLE_TO_LOCATE_RECORD: no such voucher'),
   },
@@ -46,15 +50,18 @@ async function byKey(c: Context<AppEnv>, voucherKey: string | undefined): Promis
   return voucher && { details: voucher, state: voucher.state };
 }
 
-/** Any voucher the channel provisioned: its workflow once confirmed, its provision before that. */
+/**
+ * Any voucher the channel provisioned: its own workflow once it has one (confirmed, or under
+ * single messaging from the 201 on), its provision before that.
+ */
 async function byProvision(c: Context<AppEnv>, channel: ChannelConfig, requestId: string): Promise<Found | undefined> {
   const deps = c.get('deps');
   const provision = await deps.provisions.snapshot(workflowIdFor(channel.clientId, requestId));
   if (provision?.answer?.status !== 201) return undefined;
   const details = provision.answer.body as unknown as VoucherDetails;
-  if (provision.phase === 'CONFIRMED') {
-    const confirmed = await byKey(c, deps.voucherKey(details.voucher.code));
-    if (confirmed) return confirmed;
+  if (provision.phase === 'CONFIRMED' || provision.phase === 'APPROVED') {
+    const usable = await byKey(c, deps.voucherKey(details.voucher.code));
+    if (usable) return usable;
   }
   return { details, state: provision.phase === 'REVERSED' ? 'REVERSED' : 'PROVISIONED' };
 }
@@ -73,19 +80,11 @@ async function findVoucher(c: Context<AppEnv>, channel: ChannelConfig, query: Lo
   return undefined;
 }
 
-function missingKey(): ChannelAnswer {
-  const entry = { field: 'voucherCode', msg: 'voucherCode, provisionRequestId or voucherSerialNumber is required' };
-  return errorAnswer('formatError', 'The query is not valid.', { detailMessage: { formatErrors: [entry] } });
-}
-
 export function registerVoucherLookupRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(lookupVoucherRoute, async (c) => {
     const query = c.req.valid('query');
     const channel = c.get('channel');
     if (!channel) throw new SwitchError('unauthenticated', 'Missing or invalid credentials.');
-    if (!query.voucherCode && !query.provisionRequestId && !query.voucherSerialNumber) {
-      return respond(c, missingKey());
-    }
     const found = await findVoucher(c, channel, query);
     // The receiver and settlement entity, when given, narrow the search like the code does.
     const matches =

@@ -82,8 +82,14 @@ export const currency = z
     example: '710',
   });
 
+/**
+ * The largest amount the switch takes, in minor units: what the ledger (the reporting copy's
+ * 32-bit integers) can hold. Amounts are never negative; `ledgerIndicator` says which way they go.
+ */
+export const maxAmount = 2_147_483_647;
+
 export const ledgerAmount = model({
-  amount: z.number().int(),
+  amount: z.number().int().min(0).max(maxAmount),
   currency,
   ledgerIndicator: z.enum(['DEBIT', 'CREDIT']).optional(),
 }).openapi('LedgerAmount');

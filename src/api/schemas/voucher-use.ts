@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import {
   amounts,
   institution,
+  messageId,
   model,
   passThrough,
   thirdPartyIdentifier,
@@ -42,14 +43,22 @@ export const voucherStates = [
   'EXPIRED',
 ] as const;
 
+/** A lookup names its voucher by one of these (at least one); the others only narrow it. */
+export const voucherLookupKeys = ['voucherCode', 'provisionRequestId', 'voucherSerialNumber'] as const;
+
 // Query parameters the contract does not name are ignored, as JAX-RS does: only bodies are closed.
-export const voucherLookupQuery = z.object({
-  voucherCode: z.string().min(1).optional(),
-  provisionRequestId: z.string().min(1).optional(),
-  receiverInstId: z.string().min(1).optional(),
-  settlementEntityInstId: z.string().min(1).optional(),
-  voucherSerialNumber: z.string().min(1).optional(),
-});
+export const voucherLookupQuery = z
+  .object({
+    voucherCode: z.string().min(1).optional(),
+    provisionRequestId: messageId.optional(),
+    receiverInstId: z.string().min(1).optional(),
+    settlementEntityInstId: z.string().min(1).optional(),
+    voucherSerialNumber: z.string().min(1).optional(),
+  })
+  .refine((query) => voucherLookupKeys.some((key) => query[key] !== undefined), {
+    message: `${voucherLookupKeys.join(', ')}: one of them is required`,
+    path: [voucherLookupKeys[0]],
+  });
 
 export const voucherLookupResponse = model({
   voucher,

@@ -11,7 +11,13 @@ import type {
   VoucherUseOrder,
   VoucherUseReceipt,
 } from '../types';
-import { BehaviourBook, behaviourSchema, defaultTimeoutDelayMs, type SimulatedOperation } from './behaviours';
+import {
+  type Behaviour,
+  BehaviourBook,
+  behaviourSchema,
+  defaultTimeoutDelayMs,
+  type SimulatedOperation,
+} from './behaviours';
 import { simulatedCatalogue } from './catalogue';
 
 /** One message a simulated provider received (contract §2). */
@@ -22,7 +28,7 @@ export interface LedgerEntry {
   requestId?: string;
   channelMessageId?: string;
   receivedAt: string;
-  outcome: 'ok' | 'replayed' | 'declined' | 'error' | 'timeout' | 'down';
+  outcome: 'ok' | 'replayed' | 'declined' | 'error' | 'timeout' | 'down' | 'replied';
 }
 
 type Env = { Bindings: HttpBindings };
@@ -165,6 +171,8 @@ export function createSimulatorApp() {
     answer?: Response;
     record: Recorder;
     decline: (code: string, message: string, status?: number) => Response;
+    /** The behaviour applied, if any: what it says of the answer beyond its mode. */
+    behaviour?: Behaviour;
   }> {
     const log: Recorder = (outcome) => ledger.push({ ...entry, receivedAt: new Date().toISOString(), outcome });
     const behaviour = behaviours.take(entry.provider, entry.operation);
@@ -184,14 +192,21 @@ export function createSimulatorApp() {
         log('error');
         return { answer: Response.json({ message: 'simulated provider error' }, { status: 500 }), record, decline };
       case 'decline':
-        return { answer: decline('DO_NOT_HONOR', 'Do not honour'), record, decline };
+        return {
+          answer: decline(behaviour.code ?? 'DO_NOT_HONOR', 'Declined by the simulator', behaviour.status),
+          record,
+          decline,
+        };
+      case 'reply':
+        log('replied');
+        return { answer: new Response(behaviour.body ?? null, { status: behaviour.status ?? 200 }), record, decline };
       case 'timeout':
         // The provider still acts, only too late: the realistic case that needs a reversal.
         log('timeout');
         await sleep(behaviour.delayMs ?? defaultTimeoutDelayMs);
-        return { record, decline };
+        return { record, decline, behaviour };
       default:
-        return { record, decline };
+        return { record, decline, behaviour };
     }
   }
 
@@ -208,7 +223,7 @@ export function createSimulatorApp() {
     const provider = c.req.param('provider');
     if (!isProviderId(provider)) return c.json({ code: 'UNKNOWN_PROVIDER', message: provider }, 404);
     const order = (await c.req.json()) as ProvisionOrder;
-    const { answer, record, decline } = await fault(c, {
+    const { answer, record, decline, behaviour } = await fault(c, {
       provider,
       operation: 'provision',
       id: order.reference,
@@ -225,7 +240,7 @@ export function createSimulatorApp() {
       ? { code: 'TRANSACTION_REVERSED', message: 'reversed before it arrived' }
       : checkOrder(simulatedCatalogue[provider], order);
     if (refusal) return decline(refusal.code, refusal.message);
-    const provisioned = issueVoucher();
+    const provisioned = issueVoucher(behaviour?.expiresInMs);
     const voucher = { state: 'PROVISIONED' as VoucherState };
     vouchers.set(`${provider}/${provisioned.voucher.code}`, voucher);
     requests.set(key, { state: 'PENDING', voucher, answer: provisioned });
@@ -320,14 +335,16 @@ function newProviderReference(): string {
   return randomUUID().slice(0, 12).toUpperCase();
 }
 
-function issueVoucher(): ProvisionedVoucher {
+const aYear = 365 * 24 * 3600 * 1000;
+
+function issueVoucher(expiresInMs = aYear): ProvisionedVoucher {
   const digits = (n: number) => Array.from({ length: n }, () => randomInt(10)).join('');
   return {
     providerReference: newProviderReference(),
     voucher: {
       code: digits(16),
       serialNumber: digits(10),
-      expiryDate: new Date(Date.now() + 365 * 24 * 3600 * 1000).toISOString(),
+      expiryDate: new Date(Date.now() + expiresInMs).toISOString(),
       redeemInstructions: ['To redeem your voucher', 'enter the USSD code below:', '*999*<pin>#'],
     },
   };

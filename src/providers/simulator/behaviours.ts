@@ -15,13 +15,21 @@ export const simulatedOperations = [
 ] as const;
 export type SimulatedOperation = (typeof simulatedOperations)[number];
 
-/** `POST /sim/behaviours` (contract §2). */
+/**
+ * `POST /sim/behaviours` (contract §2), and our additions: a decline's `code` and `status`; `reply`,
+ * which answers `status` and `body` exactly and does nothing else (the provider's odd answers);
+ * and `expiresInMs`, the expiry of the vouchers a provision issues.
+ */
 export const behaviourSchema = z.strictObject({
   provider: z.enum([...providerIds, '*']),
   operation: z.enum([...simulatedOperations, '*']),
-  mode: z.enum(['ok', 'decline', 'error', 'timeout', 'down']),
+  mode: z.enum(['ok', 'decline', 'error', 'timeout', 'down', 'reply']),
   count: z.number().int().positive().optional(),
   delayMs: z.number().int().nonnegative().optional(),
+  code: z.string().min(1).optional(),
+  status: z.number().int().min(200).max(599).optional(),
+  body: z.string().optional(),
+  expiresInMs: z.number().int().optional(),
 });
 export type Behaviour = z.infer<typeof behaviourSchema>;
 

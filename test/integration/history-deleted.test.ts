@@ -1,0 +1,117 @@
+import { execFileSync } from 'node:child_process';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { transactions } from '../../src/db/schema';
+import { workflowIdFor } from '../../src/domain/provision';
+import { ensure, temporalCli } from '../../src/temporal/binaries';
+import { eventually } from '../helpers/eventually';
+import {
+  makeAdvice,
+  makeBasicAdvice,
+  makeProvisionRequest,
+  makeRedemptionRequest,
+  makeReversal,
+} from '../helpers/fixtures';
+import { startTestSwitch, type TestSwitch } from '../helpers/switch';
+
+/*
+ * Duplicate detection outlives Temporal's history: once the namespace's retention has deleted a
+ * finished transaction's workflow, its message id is still answered as a duplicate, from the
+ * reporting copy, and the provider sees nothing again.
+ */
+
+let sw: TestSwitch;
+beforeAll(async () => {
+  sw = await startTestSwitch();
+});
+afterAll(() => sw?.stop());
+
+/** Waits for the transaction to finish and be recorded in its final state, then deletes its history as retention would. */
+async function finishedAndForgotten(workflowId: string, state: string) {
+  await sw.client.workflow.getHandle(workflowId).result();
+  await eventually(async () => {
+    const [row] = await sw.reporting.db.select().from(transactions).where(eq(transactions.id, workflowId));
+    return row?.state === state && row.sealedState ? row : undefined;
+  });
+  execFileSync(ensure(temporalCli), [
+    'workflow',
+    'delete',
+    '--yes',
+    '--workflow-id',
+    workflowId,
+    '--address',
+    inject('temporalAddress'),
+  ]);
+
+  await eventually(async () => {
+    try {
+      await sw.client.workflow.getHandle(workflowId).describe();
+      return undefined;
+    } catch (error) {
+      return error instanceof WorkflowNotFoundError ? true : undefined;
+    }
+  });
+}
+
+describe('a message id whose workflow history was deleted', () => {
+  it('is still a duplicate: the original voucher, no second provision, and its advices answered by the same rules', async () => {
+    const request = makeProvisionRequest();
+    const id = request.id as string;
+    const first = await sw.post('/suv/v1/vouchers', request);
+    expect(first.status).toBe(201);
+    expect((await sw.post('/suv/v1/vouchers/confirmations', makeAdvice(id))).status).toBe(202);
+    await finishedAndForgotten(workflowIdFor('22222222', id), 'CONFIRMED');
+
+    const again = await sw.post('/suv/v1/vouchers', request);
+    expect(again).toMatchObject({
+      status: 400,
+      body: { id, errorType: 'DUPLICATE_RECORD', detailMessage: { voucher: first.body.voucher } },
+    });
+    const retry = await sw.post(`/suv/v1/vouchers/${id}/retry`, request);
+    expect(retry).toMatchObject({ status: 201, body: first.body });
+    expect(await sw.post('/suv/v1/vouchers/confirmations', makeAdvice(id))).toMatchObject({ status: 202 });
+    expect(await sw.post('/suv/v1/vouchers/reversals', makeReversal(id))).toMatchObject({
+      status: 400,
+      body: { errorType: 'VOUCHER_ALREADY_CONFIRMED' },
+    });
+
+    const ledger = await sw.simulator.ledger({ channelMessageId: id });
+    expect(ledger.map((e) => `${e.operation}:${e.outcome}`)).toEqual(['provision:ok', 'confirm:ok']);
+  });
+
+  it('of a reversed provision: a retry gets VOUCHER_ALREADY_REVERSED, and the provider nothing', async () => {
+    const request = makeProvisionRequest();
+    const id = request.id as string;
+    expect((await sw.post('/suv/v1/vouchers', request)).status).toBe(201);
+    const reversal = makeReversal(id);
+    expect((await sw.post('/suv/v1/vouchers/reversals', reversal)).status).toBe(202);
+    await finishedAndForgotten(workflowIdFor('22222222', id), 'REVERSED');
+
+    const retry = await sw.post(`/suv/v1/vouchers/${id}/retry`, request);
+    expect(retry).toMatchObject({
+      status: 400,
+      body: { id, originalId: reversal.id, errorType: 'VOUCHER_ALREADY_REVERSED' },
+    });
+    const ledger = await sw.simulator.ledger({ channelMessageId: id });
+    expect(ledger.map((e) => e.operation)).toEqual(['provision', 'reverse']);
+  });
+
+  it('of a redemption: the same id again is a duplicate, redeemed once', async () => {
+    const provision = makeProvisionRequest();
+    const code = ((await sw.post('/suv/v1/vouchers', provision)).body.voucher as { code: string }).code;
+    await sw.post('/suv/v1/vouchers/confirmations', makeAdvice(provision.id as string));
+    const redemption = makeRedemptionRequest(code);
+    const id = redemption.id as string;
+    expect((await sw.post('/suv/v1/redemptions', redemption)).status).toBe(201);
+    expect((await sw.post('/suv/v1/redemptions/confirmations', makeBasicAdvice(id))).status).toBe(202);
+    await finishedAndForgotten(workflowIdFor('22222222', id, 'redemption'), 'CONFIRMED');
+
+    expect(await sw.post('/suv/v1/redemptions', redemption)).toMatchObject({
+      status: 400,
+      body: { id, errorType: 'DUPLICATE_RECORD' },
+    });
+    const ledger = await sw.simulator.ledger({ channelMessageId: id });
+    expect(ledger.map((e) => e.operation)).toEqual(['redeem', 'confirmRedeem']);
+  });
+});
