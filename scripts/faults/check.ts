@@ -96,6 +96,8 @@ export interface CheckResult {
   reportingRows: number;
   /** Requests the provider timed out on, and how many of those the switch reversed there. */
   timedOut: { requests: number; reversed: number; advices: number };
+  /** Requests answered with the switch's own error, and how many of those ended as the channel was told: not in effect. */
+  switchErrors: { answered: number; honoured: number };
   unanswered: number;
 }
 
@@ -213,6 +215,7 @@ export async function check(stack: Stack, model: Model): Promise<CheckResult> {
   };
   const byType: CheckResult['byType'] = { provision: {}, redemption: {}, refund: {} };
   const timedOut = { requests: 0, reversed: 0, advices: 0 };
+  const switchErrors = { answered: 0, honoured: 0 };
   let unanswered = 0;
 
   for (const txn of model.txns) {
@@ -238,6 +241,14 @@ export async function check(stack: Stack, model: Model): Promise<CheckResult> {
       if (entries.length > 0) flag('inconsistent', `${label}: refused as never taken, but the provider received it`);
       continue;
     }
+    const toldSwitchError = 'phases' in expected && expected.mayBeUntaken === true;
+    if (toldSwitchError) switchErrors.answered += 1;
+    if (!workflow && toldSwitchError) {
+      switchErrors.honoured += entries.length === 0 ? 1 : 0;
+      count(byType[txn.type], 'not taken');
+      if (entries.length > 0) flag('inconsistent', `${label}: never taken, but the provider received it`);
+      continue;
+    }
     if (!workflow) {
       flag('lost', `${label}: answered ${describe(txn)} but the switch has no workflow`);
       continue;
@@ -251,6 +262,8 @@ export async function check(stack: Stack, model: Model): Promise<CheckResult> {
     count(byType[txn.type], lifecycle.phase);
     if ('phases' in expected && !expected.phases.includes(lifecycle.phase)) {
       flag('inconsistent', `${label}: the channel was told ${describe(txn)}, the transaction ended ${lifecycle.phase}`);
+    } else if (toldSwitchError) {
+      switchErrors.honoured += 1;
     }
     // The channel's own advice, once accepted, is one of the transaction's advices, unless it
     // repeated a settlement already there (a reversal of what the switch had reversed or declined).
@@ -319,6 +332,7 @@ export async function check(stack: Stack, model: Model): Promise<CheckResult> {
     voucherStates,
     reportingRows: rows.length,
     timedOut,
+    switchErrors,
     unanswered,
   };
 }

@@ -71,7 +71,7 @@ async function advise(ctx: FlowContext, txn: Txn, kind: AdviceSent['kind']): Pro
   const advice = kind === 'confirm' ? makers[txn.type](txn.id) : makeReversal(txn.id);
   txn.advice = { kind, id: advice.id as string };
   const reply = await ctx.channel.advise(txn.type, kind, advice);
-  txn.advice.answer = answerOf(reply);
+  txn.advice.answer = answerOf(reply, 'advice');
   return txn.advice;
 }
 
@@ -102,7 +102,9 @@ async function confirmedVoucher(ctx: FlowContext, scenario: string): Promise<str
  */
 function sameOutcome(ctx: FlowContext, id: string, answers: (Answer | undefined)[]) {
   const [a, b] = answers;
-  if (!a || !b) return;
+  // The switch's own error for one copy reverses the transaction: the other's voucher is then dead, as the checks see.
+  const switchError = (answer: Answer) => answer.status >= 500 && answer.reason === undefined;
+  if (!a || !b || switchError(a) || switchError(b)) return;
   const duplicate = a.errorType === 'DUPLICATE_RECORD' || b.errorType === 'DUPLICATE_RECORD';
   const agree =
     a.voucherCode || b.voucherCode ? a.voucherCode === b.voucherCode : duplicate || a.errorType === b.errorType;
@@ -130,7 +132,11 @@ function ownAnswer(replies: Reply[]): Reply {
 async function copiesOfOneProvision(ctx: FlowContext, scenario: string, send: (request: Json) => Promise<Reply[]>) {
   const request = makeProvisionRequest(products.flash());
   const replies = await send(request);
-  sameOutcome(ctx, request.id as string, replies.map(answerOf));
+  sameOutcome(
+    ctx,
+    request.id as string,
+    replies.map((reply) => answerOf(reply)),
+  );
   const txn = ctx.model.add(
     { type: 'provision', id: request.id as string, provider: 'flash', scenario },
     ownAnswer(replies),
@@ -211,7 +217,7 @@ export const flows: { name: string; weight: number; run: Flow }[] = [
       ctx.model.counts.earlyReversals += 1;
       const request = makeProvisionRequest(products.flash());
       const reversal = makeReversal(request.id as string);
-      const early = answerOf(await ctx.channel.advise('provision', 'reverse', reversal));
+      const early = answerOf(await ctx.channel.advise('provision', 'reverse', reversal), 'advice');
       if (early && early.errorType !== 'UNABLE_TO_LOCATE_RECORD') {
         const message = 'a reversal of an unseen provision was not answered UNABLE_TO_LOCATE_RECORD';
         ctx.model.problem('inconsistent', message, { id: request.id, early });

@@ -1,5 +1,5 @@
 import type { Json } from '../../test/helpers/fixtures';
-import { isDefinite, type Reply } from './channel';
+import { isDefinite, type MessageKind, type Reply } from './channel';
 
 /**
  * What the channel sent and what it was told, per transaction, and from that the final state
@@ -43,8 +43,8 @@ export interface Txn {
 }
 
 /** The answer, when it is definite. */
-export function answerOf(reply: Reply): Answer | undefined {
-  if (!isDefinite(reply)) return undefined;
+export function answerOf(reply: Reply, kind: MessageKind = 'request'): Answer | undefined {
+  if (!isDefinite(reply, kind)) return undefined;
   const body = reply.body as {
     errorType?: string;
     voucher?: { code?: string };
@@ -60,10 +60,12 @@ export function answerOf(reply: Reply): Answer | undefined {
 }
 
 /**
- * The final phases the channel's answers allow. `none`: the switch told the channel it never
- * took the request; `open`: the channel never got a definite answer, so any settled phase will do.
+ * The final phases the channel's answers allow, and whether the transaction may not exist at all
+ * (`mayBeUntaken`: the switch failed before the request reached a workflow). `none`: the switch
+ * told the channel it never took the request; `open`: the channel never got a definite answer,
+ * so any settled phase will do.
  */
-export type Expectation = { phases: Phase[] } | { none: true } | { open: true };
+export type Expectation = { phases: Phase[]; mayBeUntaken?: boolean } | { none: true } | { open: true };
 
 export function expectation(txn: Txn): Expectation {
   const answer = txn.answer;
@@ -74,6 +76,12 @@ export function expectation(txn: Txn): Expectation {
   if (answer.errorType === 'DUPLICATE_RECORD' && txn.type !== 'provision') {
     // A redemption or refund sent again after an open outcome: the channel reversed it.
     return { phases: ['REVERSED', 'DECLINED'] };
+  }
+  if (answer.status >= 500 && answer.reason === undefined) {
+    // The switch's own error: it reversed the transaction for the channel, or, when the request
+    // never reached its workflow, remembered the reversal so that the request is refused later
+    // (or, were Temporal unreachable throughout, never took it). Declined stays declined.
+    return { phases: ['REVERSED', 'DECLINED', 'AWAITING_REQUEST'], mayBeUntaken: true };
   }
   if (answer.status >= 500) {
     // A redemption whose voucher's pending advices could not be delivered first was never asked of the provider.

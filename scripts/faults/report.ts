@@ -73,6 +73,10 @@ export function report(f: RunFigures): string {
     ['  of which: no definite answer within the channel patience', check.unanswered],
     ['inconsistent (final state, copy or answers disagree)', tally('inconsistent')],
     ['timed-out requests reversed at the provider', `${check.timedOut.reversed} of ${check.timedOut.requests}`],
+    [
+      "requests answered with the switch's own error, not in effect",
+      `${check.switchErrors.honoured} of ${check.switchErrors.answered}`,
+    ],
     ['SAF backlog when the provider came back', f.drains.map((d) => d.backlog).join(', ') || '—'],
     ['time to drain the SAF backlog', drained.join(', ') || '—'],
     ['transaction workflows / reporting rows', `${check.workflows} / ${check.reportingRows}`],

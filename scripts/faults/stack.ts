@@ -58,9 +58,7 @@ export async function startStack({ databaseUrl, logDir, log }: StackOptions) {
     PROVIDER_SIM_URL: simulatorUrl,
     PROVIDER_SIM_PORT: String(simulatorPort),
     DATABASE_URL: withTarget(databaseUrl, { database, port: proxy.port }),
-    PROVIDER_DEADLINES: ['flash', 'netcare', 'stellr']
-      .map((provider) => `${provider}:${stackSettings.providerDeadlineMs}`)
-      .join(','),
+    PROVIDER_DEADLINE_MS: String(stackSettings.providerDeadlineMs),
     CONFIRMATION_DEADLINE_MS: String(stackSettings.confirmationDeadlineMs),
     CONFIRMATION_WINDOW_MS: '10000',
     CHANNEL_RESPONSE_TIMEOUT_MS: String(stackSettings.channelResponseTimeoutMs),
