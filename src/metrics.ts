@@ -60,6 +60,12 @@ export function createMetrics({ backlog, now = Date.now, processMetrics = true }
       labelNames: ['provider', 'operation'] as const,
       registers,
     }),
+    reportingWriteFailures: new Counter({
+      name: 'switch_reporting_write_failures_total',
+      help: 'Reporting-copy writes that failed: refused for their data (never retried), or the copy unavailable (retried)',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
     providerFailures: new Counter({
       name: 'switch_provider_failures_total',
       help: 'Provider calls that did not succeed, by kind (declined, timeout, error, unavailable)',

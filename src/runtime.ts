@@ -53,6 +53,7 @@ export async function startWorker(
       db: reporting.db,
       sealer: createSealer(codec),
       voucherKey: voucherKeyer(config.vouchers.hashKey),
+      metrics,
     }),
     dataConverter: switchDataConverter(codec),
     maxCachedWorkflows: config.worker.maxCachedWorkflows,

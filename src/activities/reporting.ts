@@ -1,3 +1,4 @@
+import { ApplicationFailure, log } from '@temporalio/activity';
 import type { ReportingDb } from '../db/client';
 import {
   type AdviceRow,
@@ -6,8 +7,10 @@ import {
   type TransactionRow,
   upsertTransaction,
 } from '../db/queries/transactions';
+import { storableJson } from '../domain/json-text';
 import { maskCode, maskVoucherCodes } from '../domain/masking';
-import { type LastingState, lastingState, type TransactionReport } from '../domain/report';
+import { type LastingState, lastingState, reportingWriteRefused, type TransactionReport } from '../domain/report';
+import type { Metrics } from '../metrics';
 import type { LegTrace } from '../providers/types';
 import type { Sealer } from '../temporal/sealed';
 
@@ -15,13 +18,35 @@ export interface ReportingActivityDeps {
   db: ReportingDb;
   /** Encrypts the transaction's lasting state for the reporting copy. */
   sealer: Sealer;
+  /** Counts the writes the copy refused or could not take (`switch_reporting_write_failures_total`). */
+  metrics?: Pick<Metrics, 'reportingWriteFailures'>;
+}
+
+/** The reporting copy's integers are 32 bits: a figure beyond them (a duration of years) is stored at the bound. */
+const int4 = 2_147_483_647;
+const clamp = (n: number | undefined) =>
+  n === undefined ? undefined : Math.max(-int4 - 1, Math.min(int4, Math.round(n)));
+
+/**
+ * SQLSTATE classes no retry heals: the data itself is refused (22 data exception, 23 integrity
+ * constraint, 54 program limit). Anything else (an outage, a timeout) is retried.
+ */
+const refusedData = /^(22|23|54)/;
+
+/** The SQLSTATE of a database error, wherever the driver put it in the error's causes. */
+function sqlState(error: unknown): string | undefined {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
 }
 
 /** The transaction's row: its state and answer, the voucher code only masked and as its keyed hash. */
 export function transactionRow(report: TransactionReport): TransactionRow {
   const { request, lifecycle } = report;
   const answer = lifecycle.answer;
-  return {
+  return storableJson({
     id: report.transactionId,
     type: report.type,
     channelId: report.channelId,
@@ -38,27 +63,27 @@ export function transactionRow(report: TransactionReport): TransactionRow {
     voucherKey: report.voucherKey,
     voucherSerialNumber: report.voucherSerialNumber,
     // What the channel was told: the error it got in place of the outcome, if it did.
-    httpStatus: (lifecycle.channelError ?? answer)?.status ?? 0,
+    httpStatus: clamp((lifecycle.channelError ?? answer)?.status) ?? 0,
     errorType: ((lifecycle.channelError ?? answer)?.body as { errorType?: string } | undefined)?.errorType,
     receivedAt: report.receivedAt,
     answeredAt: report.answeredAt,
     revision: report.revision ?? 0,
     runId: report.runId,
-  };
+  });
 }
 
 function providerLeg(operation: string, trace: LegTrace): TraceRow {
-  return {
+  return storableJson({
     leg: 'provider',
     operation,
     method: trace.method,
     url: trace.url,
     request: maskVoucherCodes(trace.request),
-    status: trace.status,
+    status: clamp(trace.status),
     response: maskVoucherCodes(trace.response),
     startedAt: trace.startedAt,
-    durationMs: trace.durationMs,
-  };
+    durationMs: clamp(trace.durationMs),
+  });
 }
 
 /** Both legs' messages, voucher codes masked: the channel's request and answer, and each call to the provider. */
@@ -66,8 +91,8 @@ export function traceRows(report: TransactionReport): TraceRow[] {
   const { type, request, lifecycle, receivedAt, answeredAt } = report;
   const answer = lifecycle.answer ?? { status: 0, body: {} };
   return [
-    {
-      leg: 'channel',
+    storableJson({
+      leg: 'channel' as const,
       operation: type,
       method: 'POST',
       url: report.channelPath,
@@ -75,8 +100,8 @@ export function traceRows(report: TransactionReport): TraceRow[] {
       status: answer.status,
       response: maskVoucherCodes(answer.body),
       startedAt: receivedAt,
-      durationMs: answeredAt ? Math.max(0, Date.parse(answeredAt) - Date.parse(receivedAt)) : undefined,
-    },
+      durationMs: answeredAt ? clamp(Math.max(0, Date.parse(answeredAt) - Date.parse(receivedAt))) : undefined,
+    }),
     ...(report.providerLeg ? [providerLeg(type, report.providerLeg)] : []),
     ...lifecycle.advices.flatMap((advice) => (advice.trace ? [providerLeg(advice.kind, advice.trace)] : [])),
   ];
@@ -84,31 +109,52 @@ export function traceRows(report: TransactionReport): TraceRow[] {
 
 /** One row per confirmation or reversal, with its store-and-forward state. */
 export function adviceRows(report: TransactionReport): AdviceRow[] {
-  return report.lifecycle.advices.map((advice) => ({
-    adviceId: advice.id,
-    kind: advice.kind,
-    origin: advice.origin,
-    reason: advice.reason,
-    provider: report.provider,
-    saf: advice.saf,
-    attempts: advice.attempts ?? 0,
-    lastError: advice.lastError,
-    // Histories from before advices carried the time they were accepted: the request's time stands in.
-    acceptedAt: advice.acceptedAt ?? report.receivedAt,
-    settledAt: advice.settledAt,
-  }));
+  return report.lifecycle.advices.map((advice) =>
+    storableJson({
+      adviceId: advice.id,
+      kind: advice.kind,
+      origin: advice.origin,
+      reason: advice.reason,
+      provider: report.provider,
+      saf: advice.saf,
+      attempts: advice.attempts ?? 0,
+      lastError: advice.lastError,
+      // Histories from before advices carried the time they were accepted: the request's time stands in.
+      acceptedAt: advice.acceptedAt ?? report.receivedAt,
+      settledAt: advice.settledAt,
+    }),
+  );
 }
 
-export function createReportingActivities({ db, sealer }: ReportingActivityDeps) {
+export function createReportingActivities({ db, sealer, metrics }: ReportingActivityDeps) {
   return {
     /**
      * Writes the transaction, its state, both legs' messages and its advices to the reporting
      * copy, voucher codes masked and the lasting state sealed. Written again at each step of the
      * life cycle; each write replaces the last, keyed by the transaction's and the advices' ids.
+     *
+     * A write the copy refuses for its data fails for good (`ReportingWriteRefused`), counted and
+     * logged; any other failure is retried. Neither message carries the data: a database error's
+     * text quotes the query's parameters, a customer's data among them.
      */
     async recordTransaction(report: TransactionReport): Promise<void> {
       const row = { ...transactionRow(report), sealedState: await sealer.seal(lastingState(report.lifecycle)) };
-      await upsertTransaction(db, row, traceRows(report), adviceRows(report));
+      try {
+        await upsertTransaction(db, row, traceRows(report), adviceRows(report));
+      } catch (error) {
+        const state = sqlState(error);
+        const refused = state !== undefined && refusedData.test(state);
+        metrics?.reportingWriteFailures.inc({ reason: refused ? 'refused' : 'unavailable' });
+        if (refused) {
+          log.error('the reporting copy refused a write', { transactionId: report.transactionId, sqlState: state });
+          throw ApplicationFailure.nonRetryable(
+            `the reporting copy refused the write (SQLSTATE ${state})`,
+            reportingWriteRefused,
+          );
+        }
+        const why = state ? `SQLSTATE ${state}` : (error as Error).name;
+        throw ApplicationFailure.retryable(`the reporting copy could not be written (${why})`, 'ReportingUnavailable');
+      }
     },
 
     /** The state an earlier run of this transaction's workflow id recorded, if one did. */

@@ -81,6 +81,11 @@ export interface Lifecycle {
    * reporting copy, and nothing is asked of the provider again.
    */
   earlierRun?: boolean;
+  /**
+   * Why the reporting copy refused the transaction's last write (its data, not an outage): the
+   * row lags behind this state. The transaction goes on regardless.
+   */
+  reportingRefused?: string;
 }
 
 export interface ChannelAdvice {

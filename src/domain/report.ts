@@ -35,6 +35,9 @@ export interface TransactionReport {
   revision?: number;
 }
 
+/** The reporting activity's failure type for data the reporting copy will never take: not worth retrying. */
+export const reportingWriteRefused = 'ReportingWriteRefused';
+
 export const channelPaths: Record<TransactionType, string> = {
   provision: '/suv/v1/vouchers',
   redemption: '/suv/v1/redemptions',

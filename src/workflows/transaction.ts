@@ -29,7 +29,7 @@ import {
 } from '../domain/lifecycle';
 import type { ProviderId } from '../domain/providers';
 import { type ChannelAnswer, lostAttempt, type ProviderAttempt } from '../domain/provision';
-import { channelPaths, type TransactionReport } from '../domain/report';
+import { channelPaths, reportingWriteRefused, type TransactionReport } from '../domain/report';
 import {
   type Abandonment,
   abandonTransaction,
@@ -73,6 +73,11 @@ const { findEarlierRun: findEarlierRunNow } = proxyLocalActivities<Activities>({
 
 /** The patch under which the reporting write became local-first. */
 const localReportingWrite = 'reporting-write-local-first';
+
+function refusedByTheCopy(failure: unknown): boolean {
+  const cause = (failure as { cause?: unknown }).cause;
+  return cause instanceof ApplicationFailure && cause.type === reportingWriteRefused;
+}
 
 /** The patch under which a transaction first looks for an earlier run of its workflow id in the reporting copy. */
 const earlierRunCheck = 'earlier-run-check';
@@ -431,8 +436,18 @@ export function reportingChain(report: () => TransactionReport) {
   const describe = searchable();
   // Workflows that began writing with durable activities only go on that way when replayed.
   const localFirst = patched(localReportingWrite);
+  const durably = (snapshot: TransactionReport) => recordTransaction(snapshot);
   const write = (snapshot: TransactionReport) =>
-    localFirst ? recordTransactionNow(snapshot).catch(() => recordTransaction(snapshot)) : recordTransaction(snapshot);
+    (localFirst
+      ? recordTransactionNow(snapshot).catch((failure) =>
+          // A write the copy refuses for its data would be refused again: only an outage is worth the durable try.
+          refusedByTheCopy(failure) ? Promise.reject(failure) : durably(snapshot),
+        )
+      : durably(snapshot)
+    ).catch((failure: Error) => {
+      // Never in the transaction's way: the refusal is noted in its state, and counted and logged by the activity.
+      snapshot.lifecycle.reportingRefused = ((failure.cause as Error | undefined) ?? failure).message;
+    });
   return {
     /** Records the transaction as it is now, in the reporting copy and in its search attributes. */
     record() {

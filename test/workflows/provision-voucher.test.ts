@@ -88,24 +88,27 @@ describe('provision workflow timers (time-skipping server)', () => {
 
   it('takes a single-messaging channel’s reversal 14 minutes on, and refuses it once the window has closed', async () => {
     await withWorker(async (provision) => {
+      // Results through `ts.client`, which waits without skipping time: the clock moves only by the sleeps.
+      const resultOf = (input: ProvisionInput) => ts.client.workflow.getHandle(input.transactionId).result();
       const late = { ...provisionInput('single'), settleAfterMs: fifteenMinutes };
-      const { handle } = await provision(late);
+      const tooLate = { ...provisionInput('single'), settleAfterMs: fifteenMinutes };
+      const first = await provision(late);
+      const second = await provision(tooLate);
       await ts.env.sleep('14 minutes');
-      expect((await handle.executeUpdate(reverseTransaction, { args: [adviceFor(late)] })).status).toBe(202);
-      expect((await handle.result()).phase).toBe('REVERSED');
+      expect((await first.handle.executeUpdate(reverseTransaction, { args: [adviceFor(late)] })).status).toBe(202);
+      expect((await resultOf(late)).phase).toBe('REVERSED');
       expect(providerSaw(late, 'reverse')).toEqual([expect.objectContaining({ outcome: 'ok' })]);
 
-      const tooLate = { ...provisionInput('single'), settleAfterMs: fifteenMinutes };
-      const second = await provision(tooLate);
-      await ts.env.sleep('16 minutes');
+      await ts.env.sleep('2 minutes');
       // Confirmed for the channel and finished: the API answers a reversal from its final state.
-      const final = await second.handle.result();
+      const final = await resultOf(tooLate);
       expect(final.phase).toBe('CONFIRMED');
       expect(decideReverse('provision', final, adviceFor(tooLate)).answer).toMatchObject({
         status: 400,
         body: { errorType: 'VOUCHER_ALREADY_CONFIRMED' },
       });
       expect(providerSaw(tooLate, 'reverse')).toHaveLength(0);
+      expect(second.answer.status).toBe(201);
     });
   });
 
@@ -234,5 +237,37 @@ describe('provision workflow timers (time-skipping server)', () => {
       expect((await handle.result()).phase).toBe('CONFIRMED');
     });
     expect(await findTransaction(ts.reporting.db, input.transactionId)).toMatchObject({ state: 'CONFIRMED' });
+  });
+
+  it('finishes a transaction whose writes the reporting copy refuses for their data, noting the refusal', async () => {
+    const input = provisionInput('dual');
+    // The copy refuses this transaction's rows as a data exception, as it would a value it cannot store.
+    await ts.reporting.db.execute(
+      sql.raw(`create function refuse_one() returns trigger language plpgsql as $$
+        begin
+          if new.id = '${input.transactionId}' then raise exception 'refused' using errcode = '22023'; end if;
+          return new;
+        end $$`),
+    );
+    await ts.reporting.db.execute(
+      sql`create trigger refuse_one before insert or update on transactions for each row execute function refuse_one()`,
+    );
+    try {
+      await withWorker(async (provision) => {
+        const { answer, handle } = await provision(input);
+        expect(answer.status).toBe(201);
+        expect((await handle.executeUpdate(confirmTransaction, { args: [adviceFor(input)] })).status).toBe(202);
+        const final = await ts.client.workflow.getHandle(input.transactionId).result();
+        expect(final).toMatchObject({
+          phase: 'CONFIRMED',
+          reportingRefused: expect.stringContaining('SQLSTATE 22023'),
+        });
+        // Refused once per write, never retried: no activity is left pending.
+        expect((await handle.describe()).raw.pendingActivities ?? []).toHaveLength(0);
+      });
+    } finally {
+      await ts.reporting.db.execute(sql`drop trigger refuse_one on transactions`);
+      await ts.reporting.db.execute(sql`drop function refuse_one`);
+    }
   });
 });
