@@ -125,7 +125,8 @@ const envSchema = z.object({
   NODE_ENV: z.string().optional(),
   METRICS_PORT: port.default(9464),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().positive().default(500),
-  METRICS_REQUIRE_OPERATOR: z.stringbool().default(false),
+  // Unset: required in production, not in development.
+  METRICS_REQUIRE_OPERATOR: z.stringbool().optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 
@@ -207,10 +208,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const problems = [
     operators.error && `OPERATORS: ${z.prettifyError(operators.error)}`,
     payloadKeys.problem,
-    production &&
-      payloadKeys.value?.activeKeyId === insecureDevKeyId &&
-      'PAYLOAD_KEYS: set a key of your own in production',
-    production && e.VOUCHER_HASH_KEY === devVoucherHashKey && 'VOUCHER_HASH_KEY: set a key of your own in production',
+    ...(production ? developmentSecrets(e, channels.data ?? [], operators.data ?? [], payloadKeys.value) : []),
     production &&
       e.CONFIRMATION_WINDOW_MS < singleMessagingReversalFloorMs &&
       'CONFIRMATION_WINDOW_MS: a single-messaging channel may reverse for at least 15 minutes (900000) in production',
@@ -283,6 +281,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     /** Temporal payloads are encrypted with these keys; the Web UI decodes them through the API's codec endpoint. */
     payloadCodec: {
       keys: payloadKeys.value as CodecKeys,
+      /** Production takes encrypted payloads only. */
+      refusePlain: production,
       allowedOrigins: (
         e.CODEC_ALLOWED_ORIGINS ?? `http://127.0.0.1:${e.TEMPORAL_UI_PORT},http://localhost:${e.TEMPORAL_UI_PORT}`
       )
@@ -297,9 +297,36 @@ export function loadConfig(source: Record<string, string | undefined> = process.
      */
     worker: { maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS },
     /** The standalone worker serves its own `/metrics` on `port`; the API on its own port. */
-    metrics: { port: e.METRICS_PORT, requireOperator: e.METRICS_REQUIRE_OPERATOR },
+    metrics: { port: e.METRICS_PORT, requireOperator: e.METRICS_REQUIRE_OPERATOR ?? production },
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/**
+ * Production refuses every secret this repository publishes, wherever it appears: the demo
+ * channel's and operator's logins, the development payload key (under any id, in any place of the
+ * list) and voucher hash key, and a `/metrics` open to anyone on the channel port.
+ */
+function developmentSecrets(
+  e: Env,
+  channels: ChannelConfig[],
+  operators: OperatorConfig[],
+  payloadKeys: CodecKeys | undefined,
+): string[] {
+  const devKey = parseCodecKeys(insecureDevPayloadKeys).keys[insecureDevKeyId] as Buffer;
+  const channelsSetting = e.SWITCH_CHANNELS_FILE ? 'SWITCH_CHANNELS_FILE' : 'SWITCH_CHANNELS';
+  return [
+    channels.some((channel) => channel.secretHash === devChannelSecretHash) &&
+      `${channelsSetting}: the development channel's login (22222222 / password) is configured; set your own channels`,
+    operators.some((operator) => operator.secretHash === devOperatorSecretHash) &&
+      "OPERATORS: the development operator's login (operator / operator) is configured; set your own operators",
+    payloadKeys &&
+      Object.entries(payloadKeys.keys).some(([id, key]) => id === insecureDevKeyId || key.equals(devKey)) &&
+      'PAYLOAD_KEYS: the published development key is among the keys; set keys of your own in production',
+    e.VOUCHER_HASH_KEY === devVoucherHashKey && 'VOUCHER_HASH_KEY: set a key of your own in production',
+    e.METRICS_REQUIRE_OPERATOR === false &&
+      'METRICS_REQUIRE_OPERATOR: /metrics on the channel port needs operator credentials in production',
+  ].filter((problem): problem is string => Boolean(problem));
 }
 
 /**

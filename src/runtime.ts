@@ -28,6 +28,10 @@ import { submitProvision, submitUse } from './workflows/messages';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
+/** The payload codec every client and worker of the switch shares. */
+const payloadCodec = (config: Config) =>
+  createEncryptionCodec(config.payloadCodec.keys, { refusePlain: config.payloadCodec.refusePlain });
+
 export interface RunningWorker {
   worker: Worker;
   stop(): Promise<void>;
@@ -43,7 +47,7 @@ export async function startWorker(
 ): Promise<RunningWorker> {
   const connection = await NativeConnection.connect({ address });
   const providers = createProviderRegistry({ baseUrl: config.providers.simulatorUrl, metrics });
-  const codec = createEncryptionCodec(config.payloadCodec.keys);
+  const codec = payloadCodec(config);
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
@@ -85,7 +89,7 @@ export async function startApi(
   metrics?: Metrics,
 ): Promise<RunningApi> {
   const connection = await Connection.connect({ address });
-  const codec = createEncryptionCodec(config.payloadCodec.keys);
+  const codec = payloadCodec(config);
   const client = new Client({
     connection,
     namespace: config.temporal.namespace,

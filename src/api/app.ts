@@ -3,13 +3,15 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { type ErrorKind, errorDetail, errorKinds, SwitchError } from '../domain/errors';
+import { maxJsonDepth } from '../domain/json-text';
 import { authenticateChannel } from './auth';
 import { registerConsoleRoutes } from './console';
 import type { AppDeps, AppEnv } from './deps';
 import { errorIds, invalidMessage } from './format-errors';
+import { inputGuard } from './input-guard';
 import { rateLimit } from './rate-limit';
 import { registerCodecRoutes } from './routes/codec';
-import { type OpenApiDocument, registerDocsRoutes } from './routes/docs';
+import { type JsonSchema, type OpenApiDocument, registerDocsRoutes } from './routes/docs';
 import { registerHealthRoutes } from './routes/health';
 import { channelMetrics, registerMetricsRoutes } from './routes/metrics';
 import { registerOpsRoutes } from './routes/ops';
@@ -24,17 +26,63 @@ const maxBodyBytes = 64 * 1024;
 const readJson = (c: Context) => c.req.json<unknown>().catch(() => undefined);
 
 /**
- * The responses this file adds to every operation that takes a body, so the document names every
- * status the switch can answer with: the body limit refuses before any route runs.
+ * The responses this file's middleware adds to every operation, so that the document names every
+ * status the switch can answer with: the input guard and the body limit refuse before any route runs.
  */
-function withBodyLimitResponse(document: OpenApiDocument): OpenApiDocument {
-  const tooLarge = {
-    description: `FORMAT_ERROR: the body exceeds ${maxBodyBytes} bytes`,
-    content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorDetail' } } },
+function withGuardResponses(document: OpenApiDocument): OpenApiDocument {
+  const errorBody = { content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorDetail' } } } };
+  const tooLarge = { description: `FORMAT_ERROR: the body exceeds ${maxBodyBytes} bytes`, ...errorBody };
+  const unreadable = {
+    description: `FORMAT_ERROR: a NUL character or an unpaired surrogate in the message, or a body nested deeper than ${maxJsonDepth} levels`,
+    ...errorBody,
   };
   for (const operation of Object.values(document.paths ?? {}).flatMap(Object.values)) {
+    operation.responses = { 400: unreadable, ...operation.responses };
     if (operation.requestBody) operation.responses = { ...operation.responses, 413: tooLarge };
   }
+  return document;
+}
+
+/** The input guard's rule on text, as a JSON Schema pattern: no NUL character. */
+const noNul = '^[^\\u0000]*$';
+
+/**
+ * States the input guard's rules on text in the document, where a schema-driven client looks:
+ * every free string gets the `noNul` pattern, and every free-form object (`additionalProperties: {}`)
+ * holds `JsonValue`s, whose strings have it too.
+ */
+function withTextRules(document: OpenApiDocument): OpenApiDocument {
+  const jsonValue = { $ref: '#/components/schemas/JsonValue' };
+  const visit = (schema: unknown): void => {
+    if (Array.isArray(schema)) return schema.forEach(visit);
+    if (typeof schema !== 'object' || schema === null) return;
+    const node = schema as JsonSchema;
+    const free = (type: unknown) => type === 'string' || (Array.isArray(type) && type.includes('string'));
+    if (free(node.type) && node.pattern === undefined && node.format === undefined && node.enum === undefined) {
+      node.pattern = noNul;
+    }
+    if (typeof node.additionalProperties === 'object' && Object.keys(node.additionalProperties).length === 0) {
+      node.additionalProperties = jsonValue;
+    }
+    for (const value of Object.values(node)) visit(value);
+  };
+  visit(document.paths);
+  visit(document.components?.schemas);
+  document.components = {
+    ...document.components,
+    schemas: {
+      ...document.components?.schemas,
+      JsonValue: {
+        description: 'Any JSON value; its strings hold no NUL character',
+        anyOf: [
+          { type: 'string', pattern: noNul },
+          { type: ['number', 'boolean', 'null'] },
+          { type: 'array', items: jsonValue },
+          { type: 'object', additionalProperties: jsonValue },
+        ],
+      },
+    },
+  };
   return document;
 }
 
@@ -128,6 +176,8 @@ export function createApp(deps: AppDeps) {
     }),
   );
 
+  app.use('*', inputGuard);
+
   // The channel is known before the rate limit (a bucket per channel) and the routes.
   app.use('/suv/*', authenticateChannel(deps.channels, deps.clientCertificates));
   if (deps.rateLimit) {
@@ -155,14 +205,16 @@ export function createApp(deps: AppDeps) {
   let document: OpenApiDocument | undefined;
   // Built on first use, when every route is registered; /docs renders the same document.
   const openApiDocument = () =>
-    (document ??= withOneOfQuery(
-      withBodyLimitResponse(
-        app.getOpenAPI31Document({
-          openapi: '3.1.0',
-          info: { title: 'Voucher switch channel API', version: '1.0.0' },
-        }) as OpenApiDocument,
-      ),
-      lookupVoucherQuery,
+    (document ??= [
+      withGuardResponses,
+      withTextRules,
+      (d: OpenApiDocument) => withOneOfQuery(d, lookupVoucherQuery),
+    ].reduce(
+      (built, step) => step(built),
+      app.getOpenAPI31Document({
+        openapi: '3.1.0',
+        info: { title: 'Voucher switch channel API', version: '1.0.0' },
+      }) as OpenApiDocument,
     ));
   app.get('/openapi.json', (c) => c.json(openApiDocument()));
   registerDocsRoutes(app, openApiDocument);

@@ -25,8 +25,20 @@ export interface CodecKeys {
   activeKeyId: string;
 }
 
+export interface EncryptionCodecOptions {
+  /**
+   * Refuse a payload that is not encrypted instead of passing it through (production): a payload
+   * the switch did not write, such as a signal sent straight to Temporal by someone without the
+   * keys, is never taken for the switch's own.
+   */
+  refusePlain?: boolean;
+}
+
 /** The codec for `dataConverter: { payloadCodecs: [codec] }` on every client and worker. */
-export function createEncryptionCodec({ keys, activeKeyId }: CodecKeys): PayloadCodec {
+export function createEncryptionCodec(
+  { keys, activeKeyId }: CodecKeys,
+  { refusePlain = false }: EncryptionCodecOptions = {},
+): PayloadCodec {
   // A Map, so that an id such as 'constructor' read from a payload finds no inherited property.
   const byId = new Map(Object.entries(keys));
   for (const [id, key] of byId) {
@@ -55,7 +67,11 @@ export function createEncryptionCodec({ keys, activeKeyId }: CodecKeys): Payload
     async decode(payloads) {
       return payloads.map((payload): Payload => {
         const meta = payload.metadata ?? {};
-        if (decodeText(meta[METADATA_ENCODING_KEY]) !== encryptedEncoding) return payload;
+        if (decodeText(meta[METADATA_ENCODING_KEY]) !== encryptedEncoding) {
+          if (refusePlain)
+            throw new ValueError('A payload is not encrypted; the switch takes encrypted payloads only.');
+          return payload;
+        }
         const keyId = decodeText(meta[keyIdMetadataKey]);
         if (!keyId) throw new ValueError(`An encrypted payload has no '${keyIdMetadataKey}'.`);
         const key = byId.get(keyId);

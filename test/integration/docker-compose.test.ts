@@ -22,13 +22,20 @@ describe('docker-compose.yml', () => {
     const keys = {
       PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
       VOUCHER_HASH_KEY: 'compose-test-voucher-key',
+      SWITCH_CHANNELS: 'bank:scrypt.16384.8.1.c2FsdHNhbHRzYWx0c2FsdA.aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g:dual',
+      OPERATORS: 'ops:scrypt.16384.8.1.c2FsdHNhbHRzYWx0c2FsdA.aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g',
     };
     const json = execFileSync(command, [...prefix, 'config', '--format', 'json'], {
       cwd: root,
       encoding: 'utf8',
       env: { ...process.env, ...keys },
     });
-    const { services } = JSON.parse(json) as { services: Record<string, { environment?: Record<string, string> }> };
+    const { services } = JSON.parse(json) as {
+      services: Record<
+        string,
+        { environment?: Record<string, string>; ports?: { host_ip?: string; published?: string }[] }
+      >;
+    };
 
     expect(Object.keys(services).sort()).toEqual([
       'api',
@@ -53,16 +60,48 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('refuses to start without payload and voucher keys of your own', () => {
+  it('publishes only the channel API beyond the host: Temporal, its Web UI and the simulator on loopback', () => {
     const [command, prefix] = composeCommand();
-    const { PAYLOAD_KEYS: _, VOUCHER_HASH_KEY: __, ...withoutKeys } = process.env;
+    const json = execFileSync(command, [...prefix, 'config', '--format', 'json'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
+        VOUCHER_HASH_KEY: 'compose-test-voucher-key',
+        SWITCH_CHANNELS: 'bank:scrypt.x',
+        OPERATORS: 'ops:scrypt.x',
+      },
+    });
+    const { services } = JSON.parse(json) as {
+      services: Record<string, { ports?: { host_ip?: string; published?: string }[] }>;
+    };
+    const published = Object.entries(services).flatMap(([name, service]) =>
+      (service.ports ?? []).map((port) => ({ name, hostIp: port.host_ip ?? '0.0.0.0', port: port.published })),
+    );
+    expect(published.filter((port) => port.hostIp !== '127.0.0.1')).toEqual([
+      { name: 'api', hostIp: '0.0.0.0', port: '8080' },
+    ]);
+  });
+
+  it('refuses to start without logins and keys of your own', () => {
+    const [command, prefix] = composeCommand();
+    const {
+      PAYLOAD_KEYS: _,
+      VOUCHER_HASH_KEY: __,
+      SWITCH_CHANNELS: ___,
+      OPERATORS: ____,
+      ...withoutKeys
+    } = process.env;
     // compose-go reports the missing variable but exits 0, so the output is what is checked.
     const result = spawnSync(command, [...prefix, 'config', '--format', 'json'], {
       cwd: root,
       env: withoutKeys,
       encoding: 'utf8',
     });
-    expect(`${result.stdout}${result.stderr}`).toMatch(/required variable (PAYLOAD_KEYS|VOUCHER_HASH_KEY)/);
+    expect(`${result.stdout}${result.stderr}`).toMatch(
+      /required variable (PAYLOAD_KEYS|VOUCHER_HASH_KEY|SWITCH_CHANNELS|OPERATORS)/,
+    );
     expect(result.stdout).not.toContain('"services"');
   });
 });

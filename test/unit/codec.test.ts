@@ -40,6 +40,15 @@ describe('encryption codec', () => {
     expect(Buffer.from(encrypted?.data ?? []).includes('json/plain')).toBe(false);
   });
 
+  it('passes a plain payload through in development, and refuses it when told to (production)', async () => {
+    const plain = toPayload({ injected: 'by someone without the keys' });
+    expect(await codec.decode([plain])).toEqual([plain]);
+    const strict = createEncryptionCodec(parseCodecKeys(`k1:${k1}`), { refusePlain: true });
+    await expect(strict.decode([plain])).rejects.toThrow(/not encrypted/);
+    const [encrypted] = await strict.encode([toPayload('ok')]);
+    expect((await strict.decode([encrypted as Payload])).map(fromPayload)).toEqual(['ok']);
+  });
+
   it('uses a fresh IV each time', async () => {
     const [a, b] = await codec.encode([toPayload(voucherCode), toPayload(voucherCode)]);
     expect(Buffer.from(a?.data ?? []).equals(Buffer.from(b?.data ?? []))).toBe(false);

@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config';
+import { insecureDevPayloadKeys } from '../../src/temporal/codec';
 import { createTestPki, type PkiFiles, writePkiFiles } from '../helpers/certificates';
+
+/** Secrets of one's own, as production needs them. */
+const ownSecrets = {
+  PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+  VOUCHER_HASH_KEY: 'a-key-of-our-own-1234',
+  SWITCH_CHANNELS: 'bank:scrypt.16384.8.1.c2FsdHNhbHRzYWx0c2FsdA.aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g',
+  OPERATORS: 'ops:scrypt.16384.8.1.c2FsdHNhbHRzYWx0c2FsdA.aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g',
+};
+const devChannelHash = loadConfig({}).channels[0]?.secretHash;
 
 describe('loadConfig', () => {
   it('starts the embedded development stack with no settings at all', () => {
@@ -60,12 +70,37 @@ describe('loadConfig', () => {
 
   it('refuses the published development keys in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/PAYLOAD_KEYS[\s\S]*VOUCHER_HASH_KEY/);
-    const own = {
-      PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
-      VOUCHER_HASH_KEY: 'a-key-of-our-own-1234',
-    };
-    expect(loadConfig({ NODE_ENV: 'production', ...own }).payloadCodec.keys.activeKeyId).toBe('k1');
+    expect(loadConfig({ NODE_ENV: 'production', ...ownSecrets }).payloadCodec.keys.activeKeyId).toBe('k1');
     expect(() => loadConfig({ PAYLOAD_KEYS: 'k1:short' })).toThrow(/PAYLOAD_KEYS/);
+  });
+
+  it('refuses every development login and key in production, naming the setting', () => {
+    const production = { NODE_ENV: 'production', ...ownSecrets };
+    const refused = (settings: Record<string, string>) => {
+      try {
+        loadConfig({ ...production, ...settings });
+        return undefined;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    // The defaults: the demo channel and operator.
+    const { SWITCH_CHANNELS: _, OPERATORS: __, ...withDefaults } = production;
+    expect(() => loadConfig(withDefaults)).toThrow(
+      /SWITCH_CHANNELS: the development channel[\s\S]*OPERATORS: the development operator/,
+    );
+    expect(refused({ SWITCH_CHANNELS: `${ownSecrets.SWITCH_CHANNELS},22222222:${devChannelHash}` })).toMatch(
+      /^SWITCH_CHANNELS: the development channel/,
+    );
+    // The development payload key anywhere in the list, under any id.
+    const devKey = insecureDevPayloadKeys.slice(insecureDevPayloadKeys.indexOf(':') + 1);
+    expect(refused({ PAYLOAD_KEYS: `${ownSecrets.PAYLOAD_KEYS},old:${devKey}` })).toMatch(
+      /^PAYLOAD_KEYS: the published/,
+    );
+    expect(refused({ METRICS_REQUIRE_OPERATOR: 'false' })).toMatch(/^METRICS_REQUIRE_OPERATOR/);
+    expect(loadConfig(production).metrics.requireOperator).toBe(true);
+    expect(loadConfig({}).metrics.requireOperator).toBe(false);
+    expect(loadConfig(production).payloadCodec.refusePlain).toBe(true);
   });
 });
 
