@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { z } from 'zod';
+import { cidrSchema } from './api/networks';
 import { type ProviderId, providerIds } from './domain/providers';
 import { type CodecKeys, insecureDevKeyId, insecureDevPayloadKeys, parseCodecKeys } from './temporal/codec';
 import { clientChannelsSchema, type TlsSettings } from './tls';
@@ -17,11 +18,19 @@ const providerIdSchema = z.enum(providerIds);
 /** A secret as stored: `hashSecret`'s output (`npm run hash-secret`), never the secret itself. */
 const secretHashSchema = z.string().regex(/^scrypt\./, 'must be a hash from `npm run hash-secret`');
 
+/**
+ * A client id is part of every workflow id of its channel's transactions: a safe alphabet keeps
+ * ids built from parts from ever colliding, and from carrying anything but an id.
+ */
+export const clientIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 of A-Z a-z 0-9 . _ -');
+
 const channelSchema = z.object({
-  clientId: z.string().min(1),
+  clientId: clientIdSchema,
   secretHash: secretHashSchema,
   messaging: messagingSchema.default('dual'),
   defaultProvider: providerIdSchema.optional(),
+  /** The networks the channel's requests may come from (the product overview's allow-listed endpoints); absent: any. */
+  allowedNetworks: z.array(cidrSchema).min(1).optional(),
 });
 export type ChannelConfig = z.infer<typeof channelSchema>;
 
@@ -57,6 +66,20 @@ function parseChannelList(value: string): unknown[] {
     messaging: messaging || undefined,
     defaultProvider,
   }));
+}
+
+/** `clientId=cidr|cidr`, comma-separated: each channel's allowed networks (`|`, as IPv6 has colons). */
+function parseChannelNetworks(value: string): Record<string, string[]> {
+  return Object.fromEntries(
+    value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean)
+      .map((entry) => {
+        const [clientId = '', cidrs = ''] = entry.split('=');
+        return [clientId.trim(), cidrs.split('|').map((cidr) => cidr.trim())];
+      }),
+  );
 }
 
 /** `name:secretHash`, comma-separated. */
@@ -120,6 +143,14 @@ const envSchema = z.object({
   OAUTH_ISSUER: z.string().min(1).default('voucher-switch'),
   OAUTH_AUDIENCE: z.string().min(1).default('suv/v1'),
   OAUTH_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(300),
+  SWITCH_CHANNEL_NETWORKS: z.string().default(''),
+  TRUSTED_PROXIES: z.string().default(''),
+  LOGIN_HASHES_PER_SECOND: z.coerce.number().positive().default(10),
+  LOGIN_HASH_BURST: z.coerce.number().int().positive().default(20),
+  LOGIN_ATTEMPTS_PER_SECOND: z.coerce.number().positive().default(1),
+  LOGIN_ATTEMPT_BURST: z.coerce.number().int().positive().default(10),
+  LOGIN_HASH_CONCURRENCY: z.coerce.number().int().positive().default(2),
+  LOGIN_FAILURES_BEFORE_BACKOFF: z.coerce.number().int().positive().default(5),
   RATE_LIMIT_PER_SECOND: z.coerce.number().nonnegative().default(200),
   RATE_LIMIT_BURST: z.coerce.number().int().positive().default(400),
   NODE_ENV: z.string().optional(),
@@ -138,10 +169,16 @@ export type Config = ReturnType<typeof loadConfig>;
 type Env = z.infer<typeof envSchema>;
 
 function readChannels(env: Env): unknown {
-  if (env.SWITCH_CHANNELS_FILE) {
-    return JSON.parse(readFileSync(env.SWITCH_CHANNELS_FILE, 'utf8'));
-  }
-  return parseChannelList(env.SWITCH_CHANNELS);
+  const channels = env.SWITCH_CHANNELS_FILE
+    ? JSON.parse(readFileSync(env.SWITCH_CHANNELS_FILE, 'utf8'))
+    : parseChannelList(env.SWITCH_CHANNELS);
+  const networks = parseChannelNetworks(env.SWITCH_CHANNEL_NETWORKS);
+  if (!Array.isArray(channels) || Object.keys(networks).length === 0) return channels;
+  return channels.map((channel: { clientId?: string }) =>
+    channel.clientId !== undefined && networks[channel.clientId]
+      ? { ...channel, allowedNetworks: networks[channel.clientId] }
+      : channel,
+  );
 }
 
 /** The channel API's certificate, key and client CA, read and checked once; problems name the setting. */
@@ -203,6 +240,14 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const deadlines = deadlinesSchema.safeParse(parseDeadlines(e.PROVIDER_DEADLINES));
   const tls = readTls(e, channels.data ?? []);
   const operators = z.array(operatorSchema).safeParse(parseOperatorList(e.OPERATORS));
+  const trustedProxies = z.array(cidrSchema).safeParse(
+    e.TRUSTED_PROXIES.split(',')
+      .map((cidr) => cidr.trim())
+      .filter(Boolean),
+  );
+  const unknownNetworkChannels = Object.keys(parseChannelNetworks(e.SWITCH_CHANNEL_NETWORKS)).filter(
+    (clientId) => !(channels.data ?? []).some((channel) => channel.clientId === clientId),
+  );
   const payloadKeys = attemptParse('PAYLOAD_KEYS', () => parseCodecKeys(e.PAYLOAD_KEYS));
   const production = e.NODE_ENV === 'production';
   const problems = [
@@ -214,6 +259,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       'CONFIRMATION_WINDOW_MS: a single-messaging channel may reverse for at least 15 minutes (900000) in production',
     ...providerDeadlineProblems(e.PROVIDER_DEADLINE_MS, deadlines.data ?? {}, e.CHANNEL_RESPONSE_TIMEOUT_MS),
     channels.error && `SWITCH_CHANNELS: ${z.prettifyError(channels.error)}`,
+    ...unknownNetworkChannels.map((clientId) => `SWITCH_CHANNEL_NETWORKS: ${clientId} is not a configured channel`),
+    trustedProxies.error && `TRUSTED_PROXIES: ${z.prettifyError(trustedProxies.error)}`,
     receiverRoutes.error && `SWITCH_RECEIVER_ROUTES: ${z.prettifyError(receiverRoutes.error)}`,
     deadlines.error && `PROVIDER_DEADLINES: ${z.prettifyError(deadlines.error)}`,
     ...tls.problems,
@@ -239,6 +286,17 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       tls: tls.tls,
       /** ALLOW_PLAIN_HTTP: plain HTTP explicitly allowed when no certificate is configured. */
       plainHttp: e.ALLOW_PLAIN_HTTP,
+      /** What an unauthenticated caller may cost in password hashes (see `loginGuard`). */
+      login: {
+        hashesPerSecond: e.LOGIN_HASHES_PER_SECOND,
+        hashBurst: e.LOGIN_HASH_BURST,
+        attemptsPerSecond: e.LOGIN_ATTEMPTS_PER_SECOND,
+        attemptBurst: e.LOGIN_ATTEMPT_BURST,
+        concurrency: e.LOGIN_HASH_CONCURRENCY,
+        failuresBeforeBackoff: e.LOGIN_FAILURES_BEFORE_BACKOFF,
+      },
+      /** Proxies whose X-Forwarded-For names the client's address. */
+      trustedProxies: trustedProxies.data ?? [],
       /** Per channel; undefined: no limit. */
       rateLimit:
         e.RATE_LIMIT_PER_SECOND > 0 ? { ratePerSecond: e.RATE_LIMIT_PER_SECOND, burst: e.RATE_LIMIT_BURST } : undefined,

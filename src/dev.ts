@@ -7,7 +7,7 @@ import { loadConfigOrExit } from './config';
 import { openReportingStore } from './db/client';
 import { safBacklog } from './db/queries/operations';
 import { listen } from './http-server';
-import { createLogger, installTemporalLogging } from './log';
+import { createLogger, installTemporalLogging, logUnhandledRejections } from './log';
 import { createMetrics } from './metrics';
 import { createSimulatorApp } from './providers/simulator/app';
 import { startApi, startWorker } from './runtime';
@@ -16,6 +16,7 @@ import { startDevServer } from './temporal/dev-server';
 // Local development: plain HTTP on 127.0.0.1 unless certificates (or ALLOW_PLAIN_HTTP=false) are set.
 const config = loadConfigOrExit({ servesApi: true, defaults: { ALLOW_PLAIN_HTTP: 'true' } });
 const log = createLogger(config.logLevel, 'dev');
+logUnhandledRejections(log);
 await installTemporalLogging(createLogger(config.logLevel, 'worker'));
 const stops: Array<() => Promise<void>> = [];
 

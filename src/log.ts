@@ -93,3 +93,13 @@ export async function installTemporalLogging(logger: Logger): Promise<void> {
     telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
   });
 }
+
+/**
+ * A promise nobody awaited that fails is logged, and the process goes on: no background task (a
+ * catalogue refresh, a metrics read) may end a process that serves transactions.
+ */
+export function logUnhandledRejections(logger: Logger): void {
+  process.on('unhandledRejection', (reason) =>
+    logger.error({ err: reason }, 'unhandled rejection; the process goes on'),
+  );
+}

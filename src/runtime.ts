@@ -5,6 +5,9 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities } from './activities';
 import { createApp } from './api/app';
 import { channelDirectory, operatorDirectory } from './api/auth';
+import { cachedVerifier } from './api/credentials';
+import { loginGuard } from './api/login-guard';
+import { networks } from './api/networks';
 import { createOAuth } from './api/oauth';
 import { temporalTransactions, temporalVouchers } from './api/transactions';
 import type { Config } from './config';
@@ -109,9 +112,12 @@ export async function startApi(
       findEarlierRun(reporting.db, (sealed) => sealer.unseal<LastingState>(sealed), transactionId),
     logger,
   };
-  const operators = operatorDirectory(config.operators);
+  // One hashing budget for every login this process checks, channels' and operators'.
+  const verifier = cachedVerifier({ guard: loginGuard(config.api.login) });
+  const operators = operatorDirectory(config.operators, verifier);
   const app = createApp({
-    channels: channelDirectory(config.channels, { verifyBearer: oauth?.verifyBearer }),
+    channels: channelDirectory(config.channels, { verifyBearer: oauth?.verifyBearer, verifier }),
+    trustedProxies: networks(config.api.trustedProxies),
     clientCertificates: config.api.tls?.clientChannels,
     metrics,
     metricsRequireOperator: config.metrics.requireOperator,

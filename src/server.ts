@@ -4,12 +4,13 @@
  */
 import { loadConfigOrExit } from './config';
 import { openReportingStore } from './db/client';
-import { createLogger } from './log';
+import { createLogger, logUnhandledRejections } from './log';
 import { createMetrics } from './metrics';
 import { startApi } from './runtime';
 
 const config = loadConfigOrExit({ servesApi: true });
 const log = createLogger(config.logLevel, 'api');
+logUnhandledRejections(log);
 const address = config.temporal.address ?? `127.0.0.1:${config.temporal.devServer.port}`;
 const reporting = await openReportingStore(config.database);
 // The worker reports the SAF backlog: one scrape target per figure.

@@ -3,12 +3,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfigOrExit } from './config';
 import { openReportingStore } from './db/client';
 import { safBacklog } from './db/queries/operations';
-import { createLogger, installTemporalLogging } from './log';
+import { createLogger, installTemporalLogging, logUnhandledRejections } from './log';
 import { createMetrics, serveMetrics } from './metrics';
 import { startWorker } from './runtime';
 
 const config = loadConfigOrExit();
 const log = createLogger(config.logLevel, 'worker');
+logUnhandledRejections(log);
 await installTemporalLogging(log);
 const address = config.temporal.address ?? `127.0.0.1:${config.temporal.devServer.port}`;
 const reporting = await openReportingStore(config.database);

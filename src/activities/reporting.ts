@@ -8,7 +8,7 @@ import {
   upsertTransaction,
 } from '../db/queries/transactions';
 import { storableJson } from '../domain/json-text';
-import { maskCode, maskVoucherCodes } from '../domain/masking';
+import { maskCode, maskSensitive } from '../domain/masking';
 import { type LastingState, lastingState, reportingWriteRefused, type TransactionReport } from '../domain/report';
 import type { Metrics } from '../metrics';
 import type { LegTrace } from '../providers/types';
@@ -78,9 +78,9 @@ function providerLeg(operation: string, trace: LegTrace): TraceRow {
     operation,
     method: trace.method,
     url: trace.url,
-    request: maskVoucherCodes(trace.request),
+    request: maskSensitive(trace.request),
     status: clamp(trace.status),
-    response: maskVoucherCodes(trace.response),
+    response: maskSensitive(trace.response),
     startedAt: trace.startedAt,
     durationMs: clamp(trace.durationMs),
   });
@@ -96,9 +96,9 @@ export function traceRows(report: TransactionReport): TraceRow[] {
       operation: type,
       method: 'POST',
       url: report.channelPath,
-      request: maskVoucherCodes(request),
+      request: maskSensitive(request),
       status: answer.status,
-      response: maskVoucherCodes(answer.body),
+      response: maskSensitive(answer.body),
       startedAt: receivedAt,
       durationMs: answeredAt ? clamp(Math.max(0, Date.parse(answeredAt) - Date.parse(receivedAt))) : undefined,
     }),

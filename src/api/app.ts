@@ -9,7 +9,8 @@ import { registerConsoleRoutes } from './console';
 import type { AppDeps, AppEnv } from './deps';
 import { errorIds, invalidMessage } from './format-errors';
 import { inputGuard } from './input-guard';
-import { rateLimit } from './rate-limit';
+import { LoginThrottled } from './login-guard';
+import { noteSourceAddress, rateLimit } from './rate-limit';
 import { registerCodecRoutes } from './routes/codec';
 import { type JsonSchema, type OpenApiDocument, registerDocsRoutes } from './routes/docs';
 import { registerHealthRoutes } from './routes/health';
@@ -36,9 +37,21 @@ function withGuardResponses(document: OpenApiDocument): OpenApiDocument {
     description: `FORMAT_ERROR: a NUL character or an unpaired surrogate in the message, or a body nested deeper than ${maxJsonDepth} levels`,
     ...errorBody,
   };
-  for (const operation of Object.values(document.paths ?? {}).flatMap(Object.values)) {
-    operation.responses = { 400: unreadable, ...operation.responses };
-    if (operation.requestBody) operation.responses = { ...operation.responses, 413: tooLarge };
+  const throttled = {
+    description: 'GENERAL_ERROR: too many requests, or login attempts; Retry-After says when to try again',
+    ...errorBody,
+  };
+  const notFromHere = {
+    description: "AUTHENTICATION_ERROR: the request's address is not among the channel's allowed networks",
+    ...errorBody,
+  };
+  for (const [path, operations] of Object.entries(document.paths ?? {})) {
+    for (const operation of Object.values(operations)) {
+      operation.responses = { 400: unreadable, ...operation.responses };
+      if (operation.requestBody) operation.responses = { ...operation.responses, 413: tooLarge };
+      if (operation.security?.length) operation.responses = { ...operation.responses, 429: throttled };
+      if (path.startsWith('/suv/')) operation.responses = { ...operation.responses, 403: notFromHere };
+    }
   }
   return document;
 }
@@ -54,7 +67,10 @@ const noNul = '^[^\\u0000]*$';
 function withTextRules(document: OpenApiDocument): OpenApiDocument {
   const jsonValue = { $ref: '#/components/schemas/JsonValue' };
   const visit = (schema: unknown): void => {
-    if (Array.isArray(schema)) return schema.forEach(visit);
+    if (Array.isArray(schema)) {
+      for (const item of schema) visit(item);
+      return;
+    }
     if (typeof schema !== 'object' || schema === null) return;
     const node = schema as JsonSchema;
     const free = (type: unknown) => type === 'string' || (Array.isArray(type) && type.includes('string'));
@@ -151,6 +167,7 @@ export function createApp(deps: AppDeps) {
     },
   });
 
+  app.use('*', noteSourceAddress(deps.trustedProxies));
   app.use('*', async (c, next) => {
     c.set('deps', deps);
     const started = performance.now();
@@ -234,6 +251,10 @@ export function createApp(deps: AppDeps) {
   app.onError(async (error, c) => {
     if (error instanceof SwitchError) {
       return c.json(error.toErrorDetail(), error.status as 400);
+    }
+    if (error instanceof LoginThrottled) {
+      c.header('Retry-After', String(error.retryAfterSeconds));
+      return c.json(errorDetail('rateLimited', error.message, errorIds(await readJson(c), c.req.path)), 429);
     }
     // Hono refuses a body that is not JSON (400) or not sent as JSON (415) before validation runs;
     // contract §1.3 step 1 answers both as a FORMAT_ERROR.

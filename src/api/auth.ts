@@ -3,18 +3,23 @@ import { createMiddleware } from 'hono/factory';
 import type { ChannelConfig, OperatorConfig } from '../config';
 import { SwitchError } from '../domain/errors';
 import { type ClientChannels, certificateChannel } from '../tls';
-import { cachedVerifier, type SecretVerifier } from './credentials';
+import { cachedVerifier, decoyHash, type SecretVerifier } from './credentials';
+import { type Networks, networks } from './networks';
+import { sourceAddress } from './rate-limit';
 
 /** A configured channel; its secret is held only as `hashSecret`'s output. */
 export type { ChannelConfig };
 
 export interface ChannelDirectory {
-  /** The channel an Authorization header proves: HTTP Basic credentials, or a bearer token when OAuth is on. */
-  channelFor(authorization: string | undefined): Promise<ChannelConfig | undefined>;
+  /**
+   * The channel an Authorization header sent from `address` proves: HTTP Basic credentials, or a
+   * bearer token when OAuth is on. Throws LoginThrottled when checking it would cost too much now.
+   */
+  channelFor(authorization: string | undefined, address?: string): Promise<ChannelConfig | undefined>;
   /** The channel `clientId`, for an identity proven elsewhere (a client certificate). */
   find(clientId: string): ChannelConfig | undefined;
   /** The channel `clientId`, if `secret` is its secret. */
-  verifyClient(clientId: string, secret: string): Promise<ChannelConfig | undefined>;
+  verifyClient(clientId: string, secret: string, address?: string): Promise<ChannelConfig | undefined>;
 }
 
 export interface ChannelDirectoryOptions {
@@ -38,22 +43,23 @@ export function channelDirectory(
   { verifyBearer, verifier = cachedVerifier() }: ChannelDirectoryOptions = {},
 ): ChannelDirectory {
   const byId = new Map(channels.map((channel) => [channel.clientId, channel]));
-  // Client ids are no secret (every message carries its client.id): an unknown one costs no scrypt.
-  const verifyClient = async (clientId: string, secret: string) => {
+  // An unknown client id costs the same hash as a known one, so the time tells nothing.
+  const verifyClient = async (clientId: string, secret: string, address?: string) => {
     const channel = byId.get(clientId);
-    return channel && (await verifier.verify(clientId, secret, channel.secretHash)) ? channel : undefined;
+    const verified = await verifier.verify(`channel:${clientId}`, secret, channel?.secretHash ?? decoyHash(), address);
+    return channel && verified ? channel : undefined;
   };
   return {
     find: (clientId) => byId.get(clientId),
     verifyClient,
-    async channelFor(authorization) {
+    async channelFor(authorization, address) {
       const bearer = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
       if (bearer) {
         const clientId = verifyBearer && (await verifyBearer(bearer));
         return clientId === undefined ? undefined : byId.get(clientId);
       }
       const basic = basicCredentials(authorization);
-      return basic && verifyClient(basic.user, basic.password);
+      return basic && verifyClient(basic.user, basic.password, address);
     },
   };
 }
@@ -71,25 +77,53 @@ export function authenticateChannel(directory: ChannelDirectory, clientChannels?
   return createMiddleware<{ Bindings: Partial<HttpBindings>; Variables: ChannelVariables }>(async (c, next) => {
     const certified = certificateChannel(c.env?.incoming?.socket, clientChannels);
     const authorization = c.req.header('authorization');
-    const credited = authorization === undefined ? undefined : await directory.channelFor(authorization);
+    const credited =
+      authorization === undefined ? undefined : await directory.channelFor(authorization, sourceAddress(c));
     // With a certificate, credentials that are sent must prove the same channel, or nothing is proven.
     const conflict = certified !== undefined && authorization !== undefined && credited?.clientId !== certified;
-    c.set(
-      'channel',
-      conflict ? undefined : (credited ?? (certified === undefined ? undefined : directory.find(certified))),
-    );
+    const channel = conflict
+      ? undefined
+      : (credited ?? (certified === undefined ? undefined : directory.find(certified)));
+    if (channel && !fromAllowedNetwork(channel, sourceAddress(c))) {
+      throw new SwitchError('sourceNotAllowed', 'This channel does not send requests from this address.');
+    }
+    c.set('channel', channel);
     await next();
   });
 }
 
+export interface OperatorDirectory {
+  /** Whether an Authorization header sent from `address` proves an operator; throws LoginThrottled as channels' checks do. */
+  authorize(authorization: string | undefined, address?: string): Promise<boolean>;
+}
+
+const allowedNetworks = new WeakMap<ChannelConfig, Networks>();
+
+/** Whether the channel accepts requests from `address`: any address, unless it names its networks. */
+function fromAllowedNetwork(channel: ChannelConfig, address: string): boolean {
+  if (!channel.allowedNetworks) return true;
+  let allowed = allowedNetworks.get(channel);
+  if (!allowed) {
+    allowed = networks(channel.allowedNetworks);
+    allowedNetworks.set(channel, allowed);
+  }
+  return allowed.contains(address);
+}
+
 /** Operators, checked by HTTP Basic against their stored secret hashes. */
-export function operatorDirectory(operators: readonly OperatorConfig[], verifier = cachedVerifier()) {
+export function operatorDirectory(
+  operators: readonly OperatorConfig[],
+  verifier = cachedVerifier(),
+): OperatorDirectory {
   const byName = new Map(operators.map((operator) => [operator.name, operator]));
   return {
-    async authorize(authorization: string | undefined): Promise<boolean> {
+    async authorize(authorization, address) {
       const basic = basicCredentials(authorization);
-      const operator = basic && byName.get(basic.user);
-      return Boolean(operator && basic && (await verifier.verify(operator.name, basic.password, operator.secretHash)));
+      if (!basic) return false;
+      const operator = byName.get(basic.user);
+      const stored = operator?.secretHash ?? decoyHash();
+      const verified = await verifier.verify(`operator:${basic.user}`, basic.password, stored, address);
+      return operator !== undefined && verified;
     },
   };
 }

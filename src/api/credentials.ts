@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, type ScryptOptions, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
+import type { LoginGuard } from './login-guard';
 
 /**
  * Channel secrets are stored as scrypt hashes that name their own parameters, so the cost can be
@@ -54,8 +55,11 @@ export async function verifySecret(secret: string, storedValue: string): Promise
 }
 
 export interface SecretVerifier {
-  /** Whether `secret` is the secret of client `clientId`, stored as `storedValue`. */
-  verify(clientId: string, secret: string, storedValue: string): Promise<boolean>;
+  /**
+   * Whether `secret` is the secret of client `clientId`, stored as `storedValue`, sent from
+   * `address`. Throws LoginThrottled when the check would cost a hash the guard refuses.
+   */
+  verify(clientId: string, secret: string, storedValue: string, address?: string): Promise<boolean>;
 }
 
 /**
@@ -64,13 +68,21 @@ export interface SecretVerifier {
  * under a key that lives only in this process: the cache holds nothing an attacker could test
  * guesses against. The stored value is part of the key, so a changed hash invalidates old entries.
  */
-export function cachedVerifier({ maxEntries = 1_000, verify = verifySecret } = {}): SecretVerifier {
+export function cachedVerifier({
+  maxEntries = 1_000,
+  verify = verifySecret,
+  guard,
+}: {
+  maxEntries?: number;
+  verify?: typeof verifySecret;
+  guard?: LoginGuard;
+} = {}): SecretVerifier {
   const key = randomBytes(32);
   const verified = new Set<string>(); // oldest first
   // Concurrent first requests of a channel share one scrypt instead of queueing several.
   const pending = new Map<string, Promise<boolean>>();
   return {
-    async verify(clientId, secret, storedValue) {
+    async verify(clientId, secret, storedValue, address = 'unknown') {
       const entry = createHmac('sha256', key)
         .update(JSON.stringify([clientId, secret, storedValue]))
         .digest('base64');
@@ -80,7 +92,8 @@ export function cachedVerifier({ maxEntries = 1_000, verify = verifySecret } = {
       }
       let check = pending.get(entry);
       if (!check) {
-        check = verify(secret, storedValue).finally(() => pending.delete(entry));
+        const hash = () => verify(secret, storedValue);
+        check = (guard ? guard.check(address, clientId, hash) : hash()).finally(() => pending.delete(entry));
         pending.set(entry, check);
       }
       if (!(await check)) return false;
@@ -93,3 +106,14 @@ export function cachedVerifier({ maxEntries = 1_000, verify = verifySecret } = {
     },
   };
 }
+
+/**
+ * A stored value to check the secrets of unknown names against, made once per process: an
+ * unknown client id or operator name then costs the same hash as a known one, and answers in the
+ * same time, so the time tells no one which names exist.
+ */
+export function decoyHash(): string {
+  decoy ??= hashSecret(randomBytes(16).toString('base64url'));
+  return decoy;
+}
+let decoy: string | undefined;

@@ -7,7 +7,8 @@ import type { Metrics } from '../metrics';
 import type { ProductCatalogue } from '../providers/catalogue';
 import type { ClientChannels } from '../tls';
 import type { VoucherKeyer } from '../voucher-key';
-import type { ChannelDirectory, ChannelVariables } from './auth';
+import type { ChannelDirectory, ChannelVariables, OperatorDirectory } from './auth';
+import type { Networks } from './networks';
 import type { OAuth } from './oauth';
 import type { CodecRouteOptions } from './routes/codec';
 import type { TransactionGateway, VoucherDirectory } from './transactions';
@@ -15,6 +16,8 @@ import type { TransactionGateway, VoucherDirectory } from './transactions';
 /** Everything the channel API needs, passed in so tests can build it with real parts. */
 export interface AppDeps {
   channels: ChannelDirectory;
+  /** Proxies whose X-Forwarded-For names the client's address; undefined: the TCP peer is the client. */
+  trustedProxies?: Networks;
   /** Mutual TLS: which channel each client certificate stands for; undefined when off. */
   clientCertificates?: ClientChannels;
   /** OAuth2 client credentials beside Basic auth; undefined when off. */
@@ -22,7 +25,7 @@ export interface AppDeps {
   /** Per channel; undefined: no limit. */
   rateLimit?: { ratePerSecond: number; burst: number };
   /** Operators (the /ops API, the console): whether an Authorization header proves one. */
-  operators: { authorize(authorization: string | undefined): Promise<boolean> };
+  operators: OperatorDirectory;
   /** The reporting copy, read by the operator API. */
   reportingDb: ReportingDb;
   /** Channel metrics and `GET /metrics`; undefined: neither. */

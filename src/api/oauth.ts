@@ -3,6 +3,7 @@ import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context, Env, Hono } from 'hono';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { basicCredentials, type ChannelDirectory } from './auth';
+import { sourceAddress } from './rate-limit';
 
 /**
  * OAuth2 client credentials (RFC 6749 §4.4) beside HTTP Basic: a channel trades its id and secret
@@ -123,7 +124,7 @@ export function createOAuth({ secret, issuer, audience, tokenTtlSeconds, clock =
       const client = clientOf(c, form.data);
       if (typeof client === 'string') return refuse('invalid_request', client);
       for (const secret of client.secrets) {
-        const channel = await directory.verifyClient(client.id, secret);
+        const channel = await directory.verifyClient(client.id, secret, sourceAddress(c));
         if (channel) return c.json(await issueToken(channel.clientId), 200);
       }
       c.header('WWW-Authenticate', 'Basic realm="oauth"');

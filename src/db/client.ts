@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
@@ -61,14 +62,72 @@ export async function openReportingStore({ url, pgliteDir }: ReportingStoreOptio
       close: () => client.end({ timeout: 5 }),
     };
   }
-  if (!pgliteDir.startsWith('memory://')) mkdirSync(pgliteDir, { recursive: true });
-  const client = new PGlite(pgliteDir);
-  const db = drizzlePglite(client, { schema, casing: 'snake_case' });
-  await migratePglite(db, { migrationsFolder });
-  return {
-    db: db as unknown as ReportingDb,
-    kind: 'pglite',
-    ping: async () => void (await db.execute(sql`select 1`)),
-    close: () => client.close(),
+  const unlock = pgliteDir.startsWith('memory://') ? () => {} : lockDirectory(pgliteDir);
+  try {
+    const client = new PGlite(pgliteDir);
+    const db = drizzlePglite(client, { schema, casing: 'snake_case' });
+    await migratePglite(db, { migrationsFolder });
+    return {
+      db: db as unknown as ReportingDb,
+      kind: 'pglite',
+      ping: async () => void (await db.execute(sql`select 1`)),
+      close: async () => {
+        await client.close();
+        unlock();
+      },
+    };
+  } catch (error) {
+    unlock();
+    throw error;
+  }
+}
+
+/** PGlite directories this process has open. */
+const openHere = new Set<string>();
+
+/**
+ * PGlite is one process's database: a second opening its directory at once would corrupt it.
+ * A lock file naming the holder's pid refuses that, with a clear error; one left by a process
+ * that is gone is taken over. Returns the release.
+ */
+function lockDirectory(directory: string): () => void {
+  mkdirSync(directory, { recursive: true });
+  const key = resolve(directory);
+  // Beside the directory, not in it: the directory is PostgreSQL's own.
+  const lockFile = `${key}.lock`;
+  const refuse = (holder: string) =>
+    new Error(
+      `PGLITE_DIR ${directory} is open in ${holder}: PGlite serves one process at a time. ` +
+        'Run the API and the worker as one process (npm run dev), or give them PostgreSQL (DATABASE_URL).',
+    );
+  if (openHere.has(key)) throw refuse('this process already');
+  for (;;) {
+    try {
+      const fd = openSync(lockFile, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number(readFileSync(lockFile, 'utf8'));
+      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
+        throw refuse(`process ${holder}`);
+      }
+      rmSync(lockFile, { force: true });
+    }
+  }
+  openHere.add(key);
+  return () => {
+    openHere.delete(key);
+    rmSync(lockFile, { force: true });
   };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -6,6 +6,8 @@ export const errorKinds = {
   formatError: { status: 400, errorType: 'FORMAT_ERROR' },
   unauthenticated: { status: 401, errorType: 'AUTHENTICATION_ERROR' },
   clientMismatch: { status: 400, errorType: 'AUTHENTICATION_ERROR' },
+  /** The channel's allow-list of networks does not hold the request's address. */
+  sourceNotAllowed: { status: 403, errorType: 'AUTHENTICATION_ERROR' },
   routingFailed: { status: 404, errorType: 'ROUTING_ERROR' },
   duplicateRecord: { status: 400, errorType: 'DUPLICATE_RECORD' },
   unknownRecord: { status: 404, errorType: 'UNABLE_TO_LOCATE_RECORD' },

@@ -35,6 +35,8 @@ export function useOrder(input: UseInput, voucher: VoucherRecord): VoucherUseOrd
     channelMessageId: input.request.id,
     voucherCode: input.request.voucher.code,
     provisionReference: voucher.provision.switchReference,
+    // A refund names the redemption it gives back.
+    ...(input.type === 'refund' && voucher.lastRedemption ? { redemptionReference: voucher.lastRedemption } : {}),
   };
 }
 

@@ -49,10 +49,12 @@ export interface VoucherRecord {
   /** The provision that issued the voucher: its channel, message id and switch reference. */
   provision: { channelId: string; requestId: string; switchReference: string };
   state: VoucherState;
-  /** The redemption or refund that holds the voucher now. */
-  holder?: { use: VoucherUse; reference: string };
+  /** The redemption or refund that holds the voucher now, and its channel. */
+  holder?: { use: VoucherUse; reference: string; channelId?: string };
   /** The switch reference of the redemption a refund gives back. */
   lastRedemption?: string;
+  /** The channel that made that redemption: the only one that may refund it (absent in records from before). */
+  redeemedBy?: string;
   /** Delivered to the provider by the next use before its own request, so none is refused for them. */
   pendingAdvices: PendingAdvice[];
   /** Its provider's capabilities as its provision had them; absent in records from before they were kept. */
@@ -70,6 +72,8 @@ export interface Claim {
   reference: string;
   /** Where the answer goes. */
   workflowId: string;
+  /** The channel that sent it (absent in claims from before it was named). */
+  channelId?: string;
 }
 
 export type ClaimAnswer =
@@ -114,6 +118,10 @@ export function decideClaim(
   }
   switch (voucher.state) {
     case 'REDEMPTION_CONFIRMED':
+      // A refund gives a redemption's money back: only to the channel that took it.
+      if (voucher.redeemedBy !== undefined && claim.channelId !== undefined && claim.channelId !== voucher.redeemedBy) {
+        return refuse('voucherNotRedeemed', 'The voucher was not redeemed by this channel.');
+      }
       return { granted: true, voucher };
     case 'REDEEMED':
       return refuse('redemptionNotConfirmed', 'The redemption is not confirmed yet.');
@@ -149,7 +157,7 @@ export function holdVoucher(voucher: VoucherRecord, claim: Claim): VoucherRecord
   return {
     ...held,
     state: claim.use === 'redemption' ? 'REDEEMED' : 'REFUNDED',
-    holder: { use: claim.use, reference: claim.reference },
+    holder: { use: claim.use, reference: claim.reference, ...(claim.channelId ? { channelId: claim.channelId } : {}) },
   };
 }
 
@@ -184,12 +192,16 @@ export function applyUseOutcome(voucher: VoucherRecord, event: UseOutcome): Vouc
   if (voucher.holder?.reference !== event.reference) return { ...voucher, pendingAdvices };
   const state = afterOutcome[event.use][event.outcome];
   const stillHeld = event.outcome === 'approved';
+  const redeemed = event.use === 'redemption' && event.outcome === 'confirmed';
+  const { redeemedBy, ...rest } = voucher;
+  // Redeemed: its channel may refund it. Refunded and confirmed: redeemable again, by anyone.
+  const by = redeemed ? voucher.holder?.channelId : state === 'REDEEMABLE' ? undefined : redeemedBy;
   return {
-    ...voucher,
+    ...rest,
     state,
     holder: stillHeld ? voucher.holder : undefined,
-    lastRedemption:
-      event.use === 'redemption' && event.outcome === 'confirmed' ? event.reference : voucher.lastRedemption,
+    lastRedemption: redeemed ? event.reference : voucher.lastRedemption,
+    ...(by === undefined ? {} : { redeemedBy: by }),
     pendingAdvices,
   };
 }
@@ -212,6 +224,14 @@ export type VoucherDetails = Pick<
   VoucherRecord,
   'voucher' | 'product' | 'amounts' | 'receiver' | 'settlementEntity' | 'thirdPartyIdentifiers' | 'rrn' | 'posInfo'
 >;
+
+/**
+ * What any holder of the code may see: the voucher, its product, amounts and parties, but not
+ * the provisioning channel's own identifiers (its third-party identifiers, RRN and POS data).
+ */
+export function holderView({ voucher, product, amounts, receiver, settlementEntity }: VoucherDetails): VoucherDetails {
+  return { voucher, product, amounts, receiver, settlementEntity, thirdPartyIdentifiers: [] };
+}
 
 /** lookupVoucher's answer (contract §1.2 VoucherLookupResponse, with our `state`). */
 export function voucherLookupAnswer(details: VoucherDetails, state: VoucherLookupState): ChannelAnswer {

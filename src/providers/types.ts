@@ -50,6 +50,8 @@ export interface VoucherUseOrder {
   voucherCode: string;
   /** The switch's reference of the provision that issued the voucher. */
   provisionReference: string;
+  /** A refund: the switch's reference of the redemption it gives back. */
+  redemptionReference?: string;
 }
 
 export interface VoucherUseReceipt {

@@ -77,8 +77,8 @@ export async function provisionVoucher(origin?: TransactionOrigin, request?: Pro
   const received = await receiveRequest('provision', state, submitProvision, {
     startedWith: request,
     lock,
-    adviceTakenEffect: () => condition(() => voucherWorkflowReady || state.phase !== 'CONFIRMED'),
-    answerTakenEffect: () => condition(() => answerReady),
+    adviceInEffect: () => voucherWorkflowReady || state.phase !== 'CONFIRMED',
+    answerInEffect: () => answerReady,
     beforeReversal: async (advice: ReversalAdvice) => {
       if (!usableVoucher) return undefined;
       withdrawal.answer = undefined;

@@ -126,10 +126,10 @@ export async function receiveRequest<I extends { request: { id: string } }>(
   options: {
     startedWith?: I;
     lock?: SettlementLock;
-    /** Resolves once what an accepted advice sets in motion is in place; the channel's 202 waits for it. */
-    adviceTakenEffect?: () => Promise<void>;
-    /** Resolves once what the answer promises is in place; the channel's answer waits for it. */
-    answerTakenEffect?: () => Promise<void>;
+    /** Whether what an accepted advice sets in motion is in place; the channel's 202 waits for it. */
+    adviceInEffect?: () => boolean;
+    /** Whether what the answer promises is in place; the channel's answer waits for it. */
+    answerInEffect?: () => boolean;
     /** Asked before a reversal settles the transaction; an answer refuses the reversal with it. */
     beforeReversal?: (advice: ReversalAdvice) => Promise<ChannelAnswer | undefined>;
   } = {},
@@ -137,8 +137,8 @@ export async function receiveRequest<I extends { request: { id: string } }>(
   const {
     startedWith,
     lock = { held: false },
-    adviceTakenEffect = async () => {},
-    answerTakenEffect = async () => {},
+    adviceInEffect = () => true,
+    answerInEffect = () => true,
     beforeReversal,
   } = options;
   let input: I | undefined = startedWith;
@@ -166,14 +166,23 @@ export async function receiveRequest<I extends { request: { id: string } }>(
       if (mode === 'request' && original !== given && updateId !== undefined) duplicates.add(updateId);
       await condition(() => state.answer !== undefined || input === undefined || state.earlierRun === true);
       if (state.earlierRun) return answerRepeatedSubmission(type, state, given.request.id, mode);
-      if (state.answer !== undefined) await answerTakenEffect();
+      if (state.answer !== undefined) await condition(answerInEffect);
       return original === given
         ? (state.answer as ChannelAnswer)
         : answerRepeatedSubmission(type, state, given.request.id, mode);
     },
     {
+      // A submission whose answer is known already is answered here: a rejected update writes no
+      // history, so a channel repeating itself cannot grow it. The original submission is never
+      // refused: while its slot is open it may still be the one that started the workflow.
       validator: (given, mode) => {
-        if (state.earlyReversalId !== undefined) reject(answerRepeatedSubmission(type, state, given.request.id, mode));
+        if (state.earlyReversalId !== undefined || state.earlierRun) {
+          reject(answerRepeatedSubmission(type, state, given.request.id, mode));
+        }
+        const answered = state.answer !== undefined && answerInEffect();
+        if (answered && (mode === 'retry' || original !== undefined)) {
+          reject(answerRepeatedSubmission(type, state, given.request.id, mode));
+        }
       },
     },
   );
@@ -206,7 +215,7 @@ export async function receiveRequest<I extends { request: { id: string } }>(
     } finally {
       lock.held = false;
     }
-    if (decision.accept) await adviceTakenEffect();
+    if (decision.accept) await condition(adviceInEffect);
     return decision.answer;
   }
 
@@ -216,10 +225,12 @@ export async function receiveRequest<I extends { request: { id: string } }>(
     decide: (type: TransactionType, state: Lifecycle, advice: A) => AdviceDecision,
   ) {
     setHandler(update, (advice) => takeAdvice(kind, decide, advice), {
+      // Refusals and repeats are answered here, writing no history (see the submit validator).
       validator: (advice) => {
         if (!notInFlight()) return;
         const decision = decide(type, state, advice);
         if (!decision.accept && !decision.remember) reject(decision.answer);
+        if (decision.accept && !decision.settle && adviceInEffect()) reject(decision.answer);
       },
     });
   }

@@ -66,7 +66,7 @@ async function useVoucher(use: VoucherUse, origin?: TransactionOrigin, request?:
     (state.phase !== 'CONFIRMED' && state.phase !== 'REVERSED') || toldVoucher === state.phase;
   const received = await receiveRequest(use, state, submitUse, {
     startedWith: request,
-    adviceTakenEffect: () => condition(voucherKnowsSettlement),
+    adviceInEffect: voucherKnowsSettlement,
   });
   if (received.earlierRun) return finishRepeat(state);
   const input = received.input;
@@ -84,7 +84,12 @@ async function useVoucher(use: VoucherUse, origin?: TransactionOrigin, request?:
   try {
     await voucherWorkflow.signal(voucherEvent, {
       type: 'claim',
-      claim: { use, reference: input.switchReference, workflowId: workflowInfo().workflowId },
+      claim: {
+        use,
+        reference: input.switchReference,
+        workflowId: workflowInfo().workflowId,
+        channelId: input.channelId,
+      },
     });
     await condition(() => claim !== undefined);
   } catch {

@@ -17,7 +17,7 @@ export interface Answer {
 
 /** One raw HTTP exchange with the switch, whatever the method, content type or body. */
 export async function send(
-  sw: TestSwitch,
+  sw: Pick<TestSwitch, 'url'>,
   method: string,
   path: string,
   {

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { createLogger } from '../../src/log';
 import type { Behaviour } from '../../src/providers/simulator/behaviours';
+import { startApi } from '../../src/runtime';
 import { eventually } from '../helpers/eventually';
 import {
   basicAuth,
@@ -30,7 +32,12 @@ const produced = new Map<string, Set<number>>();
 const unproducible: Record<string, number[]> = { health: [503] };
 
 beforeAll(async () => {
-  sw = await startTestSwitch({ PROVIDER_DEADLINES: 'flash:1000' });
+  sw = await startTestSwitch({
+    PROVIDER_DEADLINES: 'flash:1000',
+    SWITCH_CHANNELS: '22222222:password:dual,55555555:secret:dual:stellr,77777777:elsewhere:dual',
+    // A channel whose requests come from its own network only: this test comes from 127.0.0.1.
+    SWITCH_CHANNEL_NETWORKS: '77777777=10.20.0.0/16',
+  });
   doc = (await send(sw, 'GET', '/openapi.json')).body as unknown as OpenApi;
 });
 afterAll(() => sw?.stop());
@@ -42,11 +49,11 @@ const tooLarge = JSON.stringify({ padding: 'x'.repeat(70 * 1024) });
 /** Calls an operation, and checks the answer against what the document says of it. */
 async function call(
   operationId: string,
-  options: { path?: string; query?: string; body?: unknown; auth?: string } = {},
+  options: { path?: string; query?: string; body?: unknown; auth?: string; via?: Pick<TestSwitch, 'url'> } = {},
 ): Promise<Answer> {
   const op = operation(doc, operationId);
   const path = options.path ?? `${op.path}${options.query ?? ''}`;
-  const answer = await send(sw, op.method.toUpperCase(), path, options);
+  const answer = await send(options.via ?? sw, op.method.toUpperCase(), path, options);
   const documented = op.responses[String(answer.status)];
   expect(documented, `${operationId} answered ${answer.status}, which is not documented: ${answer.text}`).toBeDefined();
   const schema = documented?.content?.['application/json']?.schema;
@@ -231,6 +238,8 @@ describe('every documented response validates against /openapi.json', () => {
 
   it('health', async () => {
     await call('health');
+    // The input guard refuses a NUL character anywhere in the URL, on every operation.
+    expect((await call('health', { query: '?probe=%00' })).status).toBe(400);
   });
 
   it('listTransactions, getTransaction and safBacklog', async () => {
@@ -249,6 +258,44 @@ describe('every documented response validates against /openapi.json', () => {
     await call('getTransaction', { path: `/ops/transactions/${voucher.id}`, auth: '' });
     await call('safBacklog', { auth: operator });
     await call('safBacklog', { auth: '' });
+    expect((await call('getTransaction', { path: '/ops/transactions/a%00b', auth: operator })).status).toBe(400);
+    expect((await call('safBacklog', { query: '?x=%ud800', auth: operator })).status).toBe(400);
+  });
+
+  it('every authenticated operation: 403 from outside the channel’s networks, 429 past its limits', async () => {
+    // A second API on the same switch, with limits one request wide.
+    const strict = {
+      ...sw.config,
+      api: {
+        ...sw.config.api,
+        rateLimit: { ratePerSecond: 0.001, burst: 1 },
+        login: { ...sw.config.api.login, attemptsPerSecond: 0.001, attemptBurst: 1 },
+      },
+    };
+    const limited = await startApi(strict, inject('temporalAddress'), sw.reporting, createLogger('silent', 'api'));
+    try {
+      for (const [path, methods] of Object.entries(doc.paths)) {
+        for (const [method, op] of Object.entries(methods)) {
+          if (!op.security?.length) continue;
+          const concrete = path.replace('{provisionId}', randomUUID()).replace('{id}', randomUUID());
+          const options = { path: concrete, body: method === 'get' ? undefined : makeProvisionRequest() };
+          if (path.startsWith('/suv/')) {
+            const elsewhere = await call(op.operationId, { ...options, auth: basicAuth('77777777', 'elsewhere') });
+            expect(elsewhere.status).toBe(403);
+            // The channel's bucket holds one request: the next is refused.
+            await call(op.operationId, { ...options, via: limited.server });
+            expect((await call(op.operationId, { ...options, via: limited.server })).status).toBe(429);
+          } else {
+            // An operator login that fails costs a hash; from the same address, the next waits.
+            const wrong = basicAuth('operator', `wrong-${randomUUID()}`);
+            await call(op.operationId, { ...options, auth: wrong, via: limited.server });
+            expect((await call(op.operationId, { ...options, auth: wrong, via: limited.server })).status).toBe(429);
+          }
+        }
+      }
+    } finally {
+      await limited.stop();
+    }
   });
 
   it('produced every documented status of every operation', () => {

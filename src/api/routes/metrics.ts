@@ -3,6 +3,7 @@ import type { Env, Hono, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import { errorDetail, errorKinds } from '../../domain/errors';
 import { type Metrics, scrape } from '../../metrics';
+import { sourceAddress } from '../rate-limit';
 
 const contractErrorTypes = new Set<string>(Object.values(errorKinds).map((kind) => kind.errorType));
 
@@ -54,7 +55,7 @@ export function channelMetrics(
 
 export interface MetricsRouteOptions {
   /** Given, a scrape needs credentials it accepts (operators' Basic auth); the metrics carry no secrets. */
-  authorize?: (authorization: string | undefined) => Promise<boolean>;
+  authorize?: (authorization: string | undefined, address?: string) => Promise<boolean>;
 }
 
 /** `GET /metrics`: the registry in Prometheus text format. */
@@ -64,7 +65,7 @@ export function registerMetricsRoutes<E extends Env>(
   { authorize }: MetricsRouteOptions = {},
 ) {
   app.get('/metrics', async (c) => {
-    if (authorize && !(await authorize(c.req.header('Authorization')))) {
+    if (authorize && !(await authorize(c.req.header('Authorization'), sourceAddress(c)))) {
       c.header('WWW-Authenticate', 'Basic realm="metrics"');
       return c.json(errorDetail('unauthenticated', 'Operator credentials are missing or invalid.'), 401);
     }

@@ -2,8 +2,9 @@ import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
 import { createMiddleware } from 'hono/factory';
 import { findOperatorTransaction, listTransactions, safBacklog } from '../../db/queries/operations';
 import { errorDetail } from '../../domain/errors';
-import { maskVoucherCodes } from '../../domain/masking';
+import { maskSensitive } from '../../domain/masking';
 import type { AppEnv } from '../deps';
+import { sourceAddress } from '../rate-limit';
 import { withoutNulls } from '../schemas/common';
 import {
   safBacklog as safBacklogBody,
@@ -23,7 +24,7 @@ const realm = 'Basic realm="Voucher switch operators", charset="UTF-8"';
  */
 export const operatorsOnly = createMiddleware<AppEnv>(async (c, next) => {
   c.header('Cache-Control', 'no-store');
-  if (!(await c.get('deps').operators.authorize(c.req.header('Authorization')))) {
+  if (!(await c.get('deps').operators.authorize(c.req.header('Authorization'), sourceAddress(c)))) {
     c.header('WWW-Authenticate', realm);
     return c.json(errorDetail('unauthenticated', 'Operator credentials are missing or invalid.'), 401);
   }
@@ -103,8 +104,8 @@ export function registerOpsRoutes(app: OpenAPIHono<AppEnv>) {
     // Written masked already; masking again on the way out costs little and keeps codes out if a writer forgets.
     const traces = found.traces.map((trace) => ({
       ...trace,
-      request: maskVoucherCodes(trace.request),
-      response: maskVoucherCodes(trace.response),
+      request: maskSensitive(trace.request),
+      response: maskSensitive(trace.response),
     }));
     return c.json(present(transactionDetail, { ...found, traces }), 200);
   });

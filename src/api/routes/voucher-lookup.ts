@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { SwitchError } from '../../domain/errors';
 import { workflowIdFor } from '../../domain/provision';
 import {
+  holderView,
   type VoucherDetails,
   type VoucherLookupState,
   voucherLookupAnswer,
@@ -41,13 +42,15 @@ const lookupVoucherRoute = createRoute({
 interface Found {
   details: VoucherDetails;
   state: VoucherLookupState;
+  /** The channel that provisioned the voucher, when known. */
+  provisionedBy?: string;
 }
 
 /** A confirmed voucher, from its own workflow. */
 async function byKey(c: Context<AppEnv>, voucherKey: string | undefined): Promise<Found | undefined> {
   if (voucherKey === undefined) return undefined;
   const voucher = await c.get('deps').vouchers.find(voucherWorkflowId(voucherKey));
-  return voucher && { details: voucher, state: voucher.state };
+  return voucher && { details: voucher, state: voucher.state, provisionedBy: voucher.provision.channelId };
 }
 
 /**
@@ -72,7 +75,11 @@ async function byProvision(c: Context<AppEnv>, channel: ChannelConfig, requestId
  */
 async function findVoucher(c: Context<AppEnv>, channel: ChannelConfig, query: LookupQuery) {
   const deps = c.get('deps');
-  if (query.voucherCode !== undefined) return byKey(c, deps.voucherKey(query.voucherCode));
+  if (query.voucherCode !== undefined) {
+    const found = await byKey(c, deps.voucherKey(query.voucherCode));
+    // A holder of the code who is not the provisioning channel sees the voucher, not that channel's identifiers.
+    return found && found.provisionedBy !== channel.clientId ? { ...found, details: holderView(found.details) } : found;
+  }
   if (query.provisionRequestId !== undefined) return byProvision(c, channel, query.provisionRequestId);
   if (query.voucherSerialNumber !== undefined) {
     return byKey(c, await deps.voucherKeyBySerial(channel.clientId, query.voucherSerialNumber));

@@ -43,7 +43,8 @@ type RequestKind = 'provision' | 'redemption' | 'refund';
 /** A request the provider took, settled once, with the answer a repeat of it gets. */
 interface SimulatedRequest {
   state: 'PENDING' | 'CONFIRMED' | 'REVERSED';
-  voucher: { state: VoucherState };
+  /** The voucher, and the reference of the redemption that took it last. */
+  voucher: { state: VoucherState; redeemedWith?: string };
   answer: ProvisionedVoucher | VoucherUseReceipt;
 }
 
@@ -276,8 +277,13 @@ export function createSimulatorApp() {
       if (voucher.state !== use.from) {
         return decline(use.refusals[voucher.state] ?? use.otherwise, `voucher is ${voucher.state}`);
       }
+      // A refund that names its redemption must name the one that took the voucher.
+      if (use.kind === 'refund' && order.redemptionReference && order.redemptionReference !== voucher.redeemedWith) {
+        return decline('INVALID_REDEMPTION', `redemption ${order.redemptionReference} did not take this voucher`);
+      }
       const receipt: VoucherUseReceipt = { providerReference: newProviderReference() };
       voucher.state = use.to;
+      if (use.kind === 'redemption') voucher.redeemedWith = order.reference;
       requests.set(key, { state: 'PENDING', voucher, answer: receipt });
       record('ok');
       return c.json(receipt, 201);
