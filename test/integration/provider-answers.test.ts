@@ -118,4 +118,35 @@ describe('a catalogue that cannot be read', () => {
       await second.stop();
     }
   });
+
+  it('keeps serving the last good list when a refresh in the background gets an unreadable answer', async () => {
+    const product = {
+      product: { productId: 'flash-1voucher' },
+      amounts: { requestAmount: { amount: 10_000, currency: '710' } },
+    };
+    // Every list expires at once: each request refreshes it behind the scenes.
+    const eager = { ...sw.config, providers: { ...sw.config.providers, catalogueTtlMs: 1 } };
+    const api = await startApi(eager, inject('temporalAddress'), sw.reporting, createLogger('silent', 'api'));
+    const post = async (body: object) =>
+      (
+        await fetch(`${api.server.url}/suv/v1/vouchers`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: basicAuth('22222222', 'password') },
+          body: JSON.stringify(body),
+        })
+      ).status;
+    try {
+      expect(await post(makeProvisionRequest(product))).toBe(201);
+      await sw.simulator.behave({
+        provider: '*',
+        operation: 'lookup',
+        mode: 'reply',
+        status: 200,
+        body: '{"products":7}',
+      });
+      for (let i = 0; i < 3; i++) expect(await post(makeProvisionRequest(product))).toBe(201);
+    } finally {
+      await api.stop();
+    }
+  });
 });
