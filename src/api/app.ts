@@ -79,6 +79,7 @@ function withTextRules(document: OpenApiDocument): OpenApiDocument {
     }
     if (typeof node.additionalProperties === 'object' && Object.keys(node.additionalProperties).length === 0) {
       node.additionalProperties = jsonValue;
+      node.propertyNames = { pattern: noNul };
     }
     for (const value of Object.values(node)) visit(value);
   };
@@ -94,7 +95,7 @@ function withTextRules(document: OpenApiDocument): OpenApiDocument {
           { type: 'string', pattern: noNul },
           { type: ['number', 'boolean', 'null'] },
           { type: 'array', items: jsonValue },
-          { type: 'object', additionalProperties: jsonValue },
+          { type: 'object', additionalProperties: jsonValue, propertyNames: { pattern: noNul } },
         ],
       },
     },
@@ -125,6 +126,8 @@ function withOneOfQuery(
       schema: {
         type: 'object',
         properties: Object.fromEntries(query.map((parameter) => [parameter.name, parameter.schema ?? {}])),
+        // Others are ignored, as JAX-RS does, but are no part of the interface.
+        additionalProperties: false,
         anyOf: oneOf.map((name) => ({ required: [name] })),
       },
     },

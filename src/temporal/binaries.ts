@@ -27,6 +27,7 @@ export const temporalTestServer: ToolSpec = {
   command: 'temporal-test-server',
 };
 export const dockerCompose: ToolSpec = { envVar: 'DOCKER_COMPOSE', command: 'docker-compose' };
+export const schemathesis: ToolSpec = { envVar: 'SCHEMATHESIS', command: 'schemathesis' };
 
 function isExecutable(path: string): boolean {
   try {

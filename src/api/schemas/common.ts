@@ -37,26 +37,40 @@ export const time = z
   .refine((value) => isoDateTime.safeParse(value.toUpperCase()).success, 'must be an RFC 3339 date-time')
   .openapi({ format: 'date-time', example: '2018-12-07T07:50:17.483+02:00' });
 
-const maxLength = (n: number) => z.string().min(1).max(n);
+/**
+ * A string of `min` to `max` characters, counted as JSON Schema counts them (in code points, so
+ * that 'é' and '😀' are one each): what the document says is what is enforced.
+ */
+const characters = (min: number, max: number) =>
+  z
+    .string()
+    .refine(
+      (value) => {
+        const length = [...value].length;
+        return length >= min && length <= max;
+      },
+      min === max ? `must be ${min} characters` : `must be ${min} to ${max} characters`,
+    )
+    .openapi({ minLength: min, maxLength: max });
 
-export const institution = model({ id: z.string().min(1), name: maxLength(40) }).openapi('Institution');
+export const institution = model({ id: z.string().min(1), name: characters(1, 40) }).openapi('Institution');
 
 export const merchantName = model({
-  name: maxLength(23),
-  city: maxLength(13),
-  region: maxLength(2),
-  country: maxLength(2),
+  name: characters(1, 23),
+  city: characters(1, 13),
+  region: characters(1, 2),
+  country: characters(1, 2),
 }).openapi('MerchantName');
 
 export const merchant = model({
-  merchantType: z.string().regex(/^\d{4}$/, 'must be 4 digits'),
-  merchantId: z.string().length(15),
+  merchantType: z.string().regex(/^[0-9]{4}$/, 'must be 4 digits'),
+  merchantId: characters(15, 15),
   merchantName,
 }).openapi('Merchant');
 
 export const originator = model({
   institution,
-  terminalId: z.string().length(8),
+  terminalId: characters(8, 8),
   merchant,
   operatorId: z.string().optional(),
   channelId: z.string().optional(),
@@ -71,11 +85,11 @@ export const thirdPartyIdentifier = model({
 export const currency = z
   .preprocess(
     (value) => (typeof value === 'number' && Number.isInteger(value) ? String(value).padStart(3, '0') : value),
-    z.string().regex(/^\d{3}$/, 'must be a 3-digit ISO 4217 numeric code'),
+    z.string().regex(/^[0-9]{3}$/, 'must be a 3-digit ISO 4217 numeric code'),
   )
   .openapi({
     type: ['string', 'integer'],
-    pattern: '^\\d{3}$',
+    pattern: '^[0-9]{3}$',
     minimum: 0,
     maximum: 999,
     description: 'ISO 4217 numeric code; sent as a number too (710), always answered as a string ("710")',

@@ -94,8 +94,9 @@ export async function listTransactions(db: ReportingDb, filters: TransactionFilt
     filters.provider === undefined ? undefined : eq(transactions.provider, filters.provider),
     filters.type === undefined ? undefined : eq(transactions.type, filters.type),
     filters.state === undefined ? undefined : eq(transactions.state, filters.state),
-    filters.from === undefined ? undefined : gte(transactions.receivedAt, filters.from),
-    filters.to === undefined ? undefined : lt(transactions.receivedAt, filters.to),
+    // As UTC: RFC 3339 takes offsets PostgreSQL refuses (beyond ±15:59).
+    filters.from === undefined ? undefined : gte(transactions.receivedAt, new Date(filters.from).toISOString()),
+    filters.to === undefined ? undefined : lt(transactions.receivedAt, new Date(filters.to).toISOString()),
     filters.reference === undefined ? undefined : referenceMatches(db, filters.reference, filters.voucherKey),
     after &&
       or(
