@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startDevServer } from '../../src/temporal/dev-server';
 import { atConcurrency, atRate, type LoadFigures, type Target } from './load';
+import { type LoginFloodFigures, loginFlood } from './login-flood';
 import {
   type Measured,
   machine,
@@ -25,6 +26,8 @@ import {
 const quick = process.argv.includes('--quick');
 /** `--probe`: only the switch at c=8 and at 50/s, for trying one lever against another. */
 const probe = process.argv.includes('--probe');
+/** `--login-flood`: only the login flood, with the login guard off and on. */
+const floodOnly = process.argv.includes('--login-flood');
 const plan = quick
   ? { seconds: 5, rateSeconds: 10, sustainedSeconds: 15, openProvisions: 1_000 }
   : { seconds: 20, rateSeconds: 60, sustainedSeconds: 60, openProvisions: 10_000 };
@@ -66,6 +69,8 @@ interface Stack {
   apiUrl: string;
   simulatorUrl: string;
   temporalAddress?: string;
+  /** A directory of the run's own, for processes started later. */
+  dir?: string;
   processes: Measured[];
   stop(): Promise<void>;
 }
@@ -109,6 +114,7 @@ async function startStack(): Promise<Stack> {
     apiUrl,
     simulatorUrl,
     temporalAddress: temporal.address,
+    dir,
     processes: [
       { name: 'api', pid: api.pid as number },
       { name: 'worker', pid: worker.pid as number },
@@ -140,6 +146,7 @@ async function main() {
   const openWorkflows = async () =>
     temporal ? (await temporal.workflow.count('ExecutionStatus="Running"')).count : undefined;
   const runs: Run[] = [];
+  const floods: LoginFloodFigures[] = [];
   const targets = { switch: switchTarget(stack.apiUrl), direct: directTarget(stack.simulatorUrl) };
 
   async function measure(
@@ -163,6 +170,10 @@ async function main() {
   try {
     console.log(`Machine: ${JSON.stringify(machine())}${quick ? ' (quick run)' : ''}`);
     await atConcurrency(targets.switch, 8, 3); // warm-up: JIT, connections, catalogue
+    if (floodOnly) {
+      await loginFloods();
+      return;
+    }
     if (probe) {
       await measure('concurrency', 'switch', 'c=8', (t) => atConcurrency(t, 8, 15));
       await measure('rate', 'switch', '50/s', (t) => atRate(t, 50, 15));
@@ -182,23 +193,44 @@ async function main() {
     const took = Math.round((performance.now() - started) / 1000);
     console.log(`scale        ${filled.requests} provisions left open in ${took} s (${filled.errors} errors)`);
     await measure('scale', 'switch', '50/s', (t) => atRate(t, 50, plan.rateSeconds));
+
+    await loginFloods();
   } finally {
     await stack.stop();
-    report(runs);
+    report(runs, floods);
+  }
+
+  async function loginFloods() {
+    if (stack.temporalAddress && stack.dir) {
+      for (const guard of ['off', 'on'] as const) {
+        const flood = await loginFlood({
+          guard,
+          temporalAddress: stack.temporalAddress,
+          simulatorUrl: stack.simulatorUrl,
+          dir: stack.dir,
+        });
+        floods.push(flood);
+        const { latencyMs: l } = flood.firstLogins;
+        console.log(
+          `login flood  guard ${guard.padEnd(3)}  first logins p50 ${l.p50} p99 ${l.p99} max ${l.max} ms, errors ${flood.firstLogins.errors}` +
+            `; flood ${flood.flood.perSecond}/s, ${flood.flood.refusedBeforeHashing} of ${flood.flood.requests} refused before hashing`,
+        );
+      }
+    }
   }
 }
 
-function report(runs: Run[]) {
+function report(runs: Run[], floods: LoginFloodFigures[]) {
   const at = new Date().toISOString().replace(/[:.]/g, '-');
   mkdirSync('bench-results', { recursive: true });
-  const result = { machine: machine(), quick, plan, runs };
+  const result = { machine: machine(), quick, plan, runs, floods };
   writeFileSync(join('bench-results', `${at}.json`), `${JSON.stringify(result, null, 2)}\n`);
-  const markdown = markdownReport(runs);
+  const markdown = markdownReport(runs, floods);
   writeFileSync(join('bench-results', 'latest.md'), markdown);
   console.log(`\n${markdown}`);
 }
 
-function markdownReport(runs: Run[]): string {
+function markdownReport(runs: Run[], floods: LoginFloodFigures[]): string {
   const m = machine();
   const lines = [
     `Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}${quick ? '; quick run' : ''}`,
@@ -245,6 +277,19 @@ function markdownReport(runs: Run[]): string {
       return p ? `${p.cpuPercent}% / ${p.maxRssMiB}` : '';
     });
     lines.push(`| ${run.phase} | ${run.target} | ${run.load} | ${cells.join(' | ')} |`);
+  }
+  if (floods.length > 0) {
+    lines.push(
+      '',
+      "Login flood: other channels' first logins while one channel's id takes wrong passwords from another address:",
+      '',
+      '| Login guard | First logins p50 ms | p99 ms | max ms | Errors | Flood /s | Refused before hashing |',
+      '|---|---:|---:|---:|---:|---:|---:|',
+      ...floods.map(
+        ({ guard, firstLogins: f, flood }) =>
+          `| ${guard} | ${f.latencyMs.p50} | ${f.latencyMs.p99} | ${f.latencyMs.max} | ${f.errors} | ${flood.perSecond} | ${flood.refusedBeforeHashing} of ${flood.requests} |`,
+      ),
+    );
   }
   return `${lines.join('\n')}\n`;
 }

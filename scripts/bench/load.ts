@@ -24,7 +24,8 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
 
-function figures(latencies: number[], errors: string[], seconds: number): LoadFigures {
+/** The figures of a run: its latencies (ms), its wrong answers, over `seconds`. */
+export function figures(latencies: number[], errors: string[], seconds: number): LoadFigures {
   const sorted = [...latencies].sort((a, b) => a - b);
   const round = (ms: number) => Math.round(ms * 10) / 10;
   return {

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { tokenBuckets } from './rate-limit';
 
 /**
@@ -24,8 +25,16 @@ export interface LoginGuardOptions {
   failuresBeforeBackoff: number;
   /** Milliseconds on a monotonic clock; tests pass a fake one. */
   now?: () => number;
+  /** How long a refusal is held before it is sent (see `defaultTarpitMs`). */
+  tarpitMs?: number;
 }
 
+/**
+ * How long a refusal is held before it is sent: refusing costs the switch little, but a flood of
+ * cheap refusals would still fill its event loop. Held, each connection of the flood waits for its
+ * answer before it sends its next attempt.
+ */
+const defaultTarpitMs = 1_000;
 /** The longest an address whose attempts keep failing waits. */
 const maxBackoffMs = 5 * 60_000;
 const maxWaiting = 32;
@@ -42,6 +51,7 @@ export type LoginGuard = ReturnType<typeof loginGuard>;
  */
 export function loginGuard(options: LoginGuardOptions) {
   const now = options.now ?? (() => performance.now());
+  const tarpitMs = options.tarpitMs ?? defaultTarpitMs;
   const attempts = { ratePerSecond: options.attemptsPerSecond, burst: options.attemptBurst, now };
   const byAddress = tokenBuckets(attempts);
   const byName = tokenBuckets(attempts);
@@ -82,9 +92,14 @@ export function loginGuard(options: LoginGuardOptions) {
      */
     async check(address: string, name: string, hash: () => Promise<boolean>): Promise<boolean> {
       const backoff = failures.get(address);
-      if (backoff && now() < backoff.until) throw new LoginThrottled(Math.ceil((backoff.until - now()) / 1000));
-      const wait = byAddress.take(address) || byName.take(name) || budget.take('all');
-      if (wait > 0) throw new LoginThrottled(wait);
+      const waitSeconds =
+        backoff && now() < backoff.until
+          ? Math.ceil((backoff.until - now()) / 1000)
+          : byAddress.take(address) || byName.take(name) || budget.take('all');
+      if (waitSeconds > 0) {
+        await delay(Math.min(tarpitMs, waitSeconds * 1000));
+        throw new LoginThrottled(waitSeconds);
+      }
       const release = await slot();
       let verified: boolean;
       try {

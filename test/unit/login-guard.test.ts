@@ -8,6 +8,7 @@ const options = {
   attemptBurst: 3,
   concurrency: 2,
   failuresBeforeBackoff: 5,
+  tarpitMs: 0,
 };
 
 function guarded(overrides: Partial<typeof options> = {}) {
