@@ -46,10 +46,20 @@ export function createLogger(level: string, component: string, destination?: pin
       base: { component },
       hooks: { streamWrite: redactLine },
       // The Temporal SDK logs its errors as `error`; without this they would print as `{}`.
-      serializers: { error: pino.stdSerializers.err },
+      serializers: { err: withoutQueryParameters, error: withoutQueryParameters },
     },
     destination,
   );
+}
+
+/**
+ * An error as a log line holds it, without the parameters a database driver quotes after its
+ * query (`params: …`): they are a transaction's data, a customer's among them.
+ */
+function withoutQueryParameters(error: unknown) {
+  const serialized = pino.stdSerializers.err(error as Error);
+  const cut = (text: string | undefined) => text?.replace(/\nparams: [\s\S]*?(?=\n {4}at |$)/, '\nparams: [redacted]');
+  return { ...serialized, message: cut(serialized.message), stack: cut(serialized.stack) };
 }
 
 /** The transaction a channel request belongs to, for the request's log line. */

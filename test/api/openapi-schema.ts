@@ -27,6 +27,7 @@ const checked = new Set([
   'properties',
   'required',
   'additionalProperties',
+  'propertyNames',
   'items',
   'minItems',
   'maxItems',
@@ -79,8 +80,10 @@ export function validate(doc: OpenApi, schema: Schema, value: unknown, path = '$
   }
 
   if (typeof value === 'string') {
-    if (typeof schema.minLength === 'number' && value.length < schema.minLength) fail('too short');
-    if (typeof schema.maxLength === 'number' && value.length > schema.maxLength) fail('too long');
+    // JSON Schema counts code points, not UTF-16 units.
+    const length = [...value].length;
+    if (typeof schema.minLength === 'number' && length < schema.minLength) fail('too short');
+    if (typeof schema.maxLength === 'number' && length > schema.maxLength) fail('too long');
     if (typeof schema.pattern === 'string' && !new RegExp(schema.pattern, 'u').test(value)) fail('pattern mismatch');
     if (schema.format === 'date-time' && !rfc3339.test(value)) fail('not an RFC 3339 date-time');
   }
@@ -104,6 +107,7 @@ export function validate(doc: OpenApi, schema: Schema, value: unknown, path = '$
       if (!Object.hasOwn(object, key)) fail(`missing required ${key}`);
     }
     for (const [key, field] of Object.entries(object)) {
+      if (schema.propertyNames) errors.push(...sub(schema.propertyNames as Schema, key, `${path}[name ${key}]`));
       const property = Object.hasOwn(properties, key) ? properties[key] : undefined;
       if (property) errors.push(...sub(property, field, `${path}.${key}`));
       else if (schema.additionalProperties === false) fail(`unexpected field ${key}`);

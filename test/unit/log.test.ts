@@ -42,6 +42,17 @@ describe('createLogger', () => {
     expect(first?.err).toMatchObject({ message: 'refused' });
     expect(entries()[2]).toMatchObject({ msg: 'Basic [redacted] refused' });
   });
+
+  it("never writes the parameters a database error quotes after its query: a customer's data is among them", () => {
+    const { logger, lines, entries } = capturedLogger();
+    const failed = new Error(
+      'Failed query: insert into "transactions" ("id") values ($1)\nparams: Thandi Nkosi,+27821234567',
+    );
+    logger.error({ err: failed }, 'write failed');
+    logger.error({ error: failed }, 'as the SDK logs it');
+    expect(lines.join('')).not.toMatch(/Thandi|27821234567/);
+    expect(entries()[0]?.err).toMatchObject({ message: expect.stringContaining('insert into "transactions"') });
+  });
 });
 
 describe('temporalLogger', () => {
