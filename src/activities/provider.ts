@@ -2,9 +2,6 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ReportingDb } from '../db/client';
 import { type AdviceAttempt, recordAdviceAttempt } from '../db/queries/transactions';
-import type { ProviderId } from '../domain/providers';
-import type { ProviderAttempt, ProvisionAttempt } from '../domain/provision';
-import type { VoucherUse } from '../domain/voucher';
 import type {
   AdviceOperation,
   LegTrace,
@@ -13,7 +10,10 @@ import type {
   ProvisionOrder,
   VoucherUseOrder,
   VoucherUseReceipt,
-} from '../providers/types';
+} from '../domain/provider-protocol';
+import type { ProviderId } from '../domain/providers';
+import type { ProviderAttempt, ProvisionAttempt } from '../domain/provision';
+import type { VoucherUse } from '../domain/voucher';
 import type { VoucherKeyer } from '../voucher-key';
 
 export interface ProviderActivityDeps {

@@ -9,9 +9,9 @@ import {
 } from '../db/queries/transactions';
 import { storableJson } from '../domain/json-text';
 import { maskCode, maskSensitive } from '../domain/masking';
+import type { LegTrace } from '../domain/provider-protocol';
 import { type LastingState, lastingState, reportingWriteRefused, type TransactionReport } from '../domain/report';
 import type { Metrics } from '../metrics';
-import type { LegTrace } from '../providers/types';
 import type { Sealer } from '../temporal/sealed';
 
 export interface ReportingActivityDeps {

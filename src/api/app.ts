@@ -10,7 +10,7 @@ import type { AppDeps, AppEnv } from './deps';
 import { errorIds, invalidMessage } from './format-errors';
 import { inputGuard } from './input-guard';
 import { LoginThrottled } from './login-guard';
-import { noteSourceAddress, rateLimit } from './rate-limit';
+import { rateLimit } from './rate-limit';
 import { registerCodecRoutes } from './routes/codec';
 import { type JsonSchema, type OpenApiDocument, registerDocsRoutes } from './routes/docs';
 import { registerHealthRoutes } from './routes/health';
@@ -20,6 +20,7 @@ import { registerProductRoutes } from './routes/products';
 import { lookupVoucherQuery, registerVoucherLookupRoutes } from './routes/voucher-lookup';
 import { registerVoucherUseRoutes } from './routes/voucher-uses';
 import { registerVoucherRoutes } from './routes/vouchers';
+import { noteSourceAddress } from './source-address';
 
 const maxBodyBytes = 64 * 1024;
 

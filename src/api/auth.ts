@@ -5,7 +5,7 @@ import { SwitchError } from '../domain/errors';
 import { type ClientChannels, certificateChannel } from '../tls';
 import { cachedVerifier, decoyHash, type SecretVerifier } from './credentials';
 import { type Networks, networks } from './networks';
-import { sourceAddress } from './rate-limit';
+import { sourceAddress } from './source-address';
 
 /** A configured channel; its secret is held only as `hashSecret`'s output. */
 export type { ChannelConfig };

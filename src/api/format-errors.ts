@@ -1,6 +1,6 @@
 import type { z } from '@hono/zod-openapi';
+import { uuidMessage, withoutNulls } from '../contract/common';
 import { type ErrorDetail, errorDetail } from '../domain/errors';
-import { uuidMessage, withoutNulls } from './schemas/common';
 
 export interface FormatErrorEntry {
   field: string;

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { tokenBuckets } from './rate-limit';
+import { tokenBuckets } from './token-buckets';
 
 /**
  * A credential check that would cost a password hash was refused before it cost anything:

@@ -3,7 +3,7 @@ import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context, Env, Hono } from 'hono';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { basicCredentials, type ChannelDirectory } from './auth';
-import { sourceAddress } from './rate-limit';
+import { sourceAddress } from './source-address';
 
 /**
  * OAuth2 client credentials (RFC 6749 §4.4) beside HTTP Basic: a channel trades its id and secret

@@ -8,6 +8,7 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
+import type { ChannelAnswer } from '../contract/answers';
 import { type ErrorKind, SwitchError } from '../domain/errors';
 import {
   answerRepeatedSubmission,
@@ -19,7 +20,6 @@ import {
   type TransactionOrigin,
   type TransactionType,
 } from '../domain/lifecycle';
-import type { ChannelAnswer } from '../domain/provision';
 import type { LastingState } from '../domain/report';
 import type { VoucherRecord } from '../domain/voucher';
 import type { Logger } from '../log';

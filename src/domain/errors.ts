@@ -37,7 +37,9 @@ export const errorKinds = {
   bodyTooLarge: { status: 413, errorType: 'FORMAT_ERROR' },
   // SUV channels know only the contract's error types: the status and Retry-After say the rest.
   rateLimited: { status: 429, errorType: 'GENERAL_ERROR' },
-} as const satisfies Record<string, { status: number; errorType: string }>;
+} as const satisfies Record<string, { status: ErrorStatus; errorType: string }>;
+
+import type { ErrorAnswer, ErrorDetail, ErrorStatus } from '../contract/answers';
 
 export type ErrorKind = keyof typeof errorKinds;
 
@@ -55,15 +57,7 @@ export const channelFaultTypes: ReadonlySet<string> = new Set([
 ]);
 
 /** The ErrorDetail body every error carries (contract §1.2); absent fields are omitted. */
-export interface ErrorDetail {
-  id?: string;
-  originalId?: string;
-  errorType: string;
-  errorMessage: string;
-  detailMessage?: Record<string, unknown>;
-  providerErrorCode?: string;
-  providerErrorMsg?: string;
-}
+export type { ErrorDetail };
 
 /** A failure the switch answers with a known status and ErrorDetail. */
 export class SwitchError extends Error {
@@ -76,7 +70,7 @@ export class SwitchError extends Error {
     super(message);
   }
 
-  get status(): number {
+  get status(): ErrorStatus {
     return errorKinds[this.kind].status;
   }
 
@@ -84,8 +78,8 @@ export class SwitchError extends Error {
     return errorDetail(this.kind, this.message, this.detail);
   }
 
-  toChannelAnswer(): { status: number; body: Record<string, unknown> } {
-    return { status: this.status, body: { ...this.toErrorDetail() } };
+  toChannelAnswer(): ErrorAnswer {
+    return { status: this.status, body: this.toErrorDetail() };
   }
 }
 
@@ -103,6 +97,6 @@ export function errorAnswer(
   kind: ErrorKind,
   message: string,
   detail: Omit<ErrorDetail, 'errorType' | 'errorMessage'> = {},
-): { status: number; body: Record<string, unknown> } {
-  return { status: errorKinds[kind].status, body: { ...errorDetail(kind, message, detail) } };
+): ErrorAnswer {
+  return { status: errorKinds[kind].status, body: errorDetail(kind, message, detail) };
 }

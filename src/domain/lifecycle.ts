@@ -1,7 +1,7 @@
-import type { AdviceOperation, LegTrace } from '../providers/types';
+import type { AdviceAnswer, AdviceEcho, ChannelAnswer } from '../contract/answers';
 import { type ErrorKind, errorAnswer } from './errors';
+import type { AdviceOperation, LegTrace } from './provider-protocol';
 import type { ProviderId, ProviderProfile } from './providers';
-import type { ChannelAnswer } from './provision';
 
 /**
  * The life cycle of a channel transaction (contract §1.5–§1.6) as plain data and decisions. A
@@ -102,7 +102,7 @@ export type AdviceDecision =
   | { accept: true; settle: boolean; answer: ChannelAnswer }
   | { accept: false; remember: boolean; answer: ChannelAnswer };
 
-const echo = (advice: object): ChannelAnswer => ({ status: 202, body: { ...advice } });
+const echo = (advice: ChannelAdvice): AdviceAnswer => ({ status: 202, body: { ...advice } as AdviceEcho });
 
 /** An advice settles the transaction, repeats an accepted one, or is refused with an error. */
 type AdviceOutcome = 'settle' | 'repeat' | ErrorKind;

@@ -1,7 +1,8 @@
-import type { ProvisionRequest } from '../api/schemas/provision';
-import type { ProviderExchange, ProviderFailure, ProvisionedVoucher, ProvisionOrder } from '../providers/types';
+import type { ErrorAnswer, ProvisionAnswer } from '../contract/answers';
+import type { ProvisionRequest } from '../contract/provision';
 import { channelFaultTypes, type ErrorKind, errorAnswer } from './errors';
 import type { Phase, TransactionType } from './lifecycle';
+import type { ProviderExchange, ProviderFailure, ProvisionedVoucher, ProvisionOrder } from './provider-protocol';
 import type { ProviderCapabilities, ProviderId } from './providers';
 
 export interface Institution {
@@ -31,12 +32,6 @@ export interface ProvisionInput {
   providerInstitution: Institution;
   request: ProvisionRequest;
   receivedAt: string;
-}
-
-/** What the channel is answered: the HTTP status and its JSON body. */
-export interface ChannelAnswer {
-  status: number;
-  body: Record<string, unknown>;
 }
 
 /** How a provider call ended, without its message trace. */
@@ -85,19 +80,28 @@ const failureKinds: Record<Exclude<ProviderFailure['kind'], 'declined'>, ErrorKi
 };
 
 /** The channel's answer for a provision outcome (contract §1.5, provision rows). */
-export function answerProvision(input: ProvisionInput, result: ProviderResult<ProvisionedVoucher>): ChannelAnswer {
+export function answerProvision(
+  input: ProvisionInput,
+  result: ProviderResult<ProvisionedVoucher>,
+): ProvisionAnswer | ErrorAnswer {
   const { request } = input;
   if (!result.ok) return answerProviderFailure(request.id, input.provider, result.failure);
-  const approved = approvedAnswer(request, {
+  const approved = approvedBody(request, {
     switchInstitution: input.switchInstitution,
     switchReference: input.switchReference,
     receiver: request.receiver ?? input.providerInstitution,
     providerReference: result.value.providerReference,
   });
-  return { ...approved, body: { ...approved.body, voucher: { ...request.voucher, ...result.value.voucher } } };
+  return { status: 201, body: { ...approved, voucher: { ...request.voucher, ...result.value.voucher } } };
 }
 
 /** Who approved a request, as the channel's answer names them. */
+/** An identifier an institution gave the transaction. */
+export interface ThirdPartyIdentifier {
+  institutionId: string;
+  transactionIdentifier: string;
+}
+
 export interface Approval {
   switchInstitution: Institution;
   switchReference: string;
@@ -109,22 +113,18 @@ export interface Approval {
  * A request the provider approved (contract §1.2): echoed as received, with the settlement entity
  * and receiver named, and the switch's and the provider's identifiers appended to the channel's.
  */
-export function approvedAnswer(
-  request: { settlementEntity?: Institution; thirdPartyIdentifiers: object[] } & object,
-  approval: Approval,
-): ChannelAnswer {
+export function approvedBody<
+  R extends { settlementEntity?: Institution; thirdPartyIdentifiers: ThirdPartyIdentifier[] },
+>(request: R, approval: Approval) {
   return {
-    status: 201,
-    body: {
-      ...request,
-      settlementEntity: request.settlementEntity ?? approval.switchInstitution,
-      receiver: approval.receiver,
-      thirdPartyIdentifiers: [
-        ...request.thirdPartyIdentifiers,
-        { institutionId: approval.switchInstitution.id, transactionIdentifier: approval.switchReference },
-        { institutionId: approval.receiver.id, transactionIdentifier: approval.providerReference },
-      ],
-    },
+    ...request,
+    settlementEntity: request.settlementEntity ?? approval.switchInstitution,
+    receiver: approval.receiver,
+    thirdPartyIdentifiers: [
+      ...request.thirdPartyIdentifiers,
+      { institutionId: approval.switchInstitution.id, transactionIdentifier: approval.switchReference },
+      { institutionId: approval.receiver.id, transactionIdentifier: approval.providerReference },
+    ],
   };
 }
 
@@ -134,11 +134,7 @@ export function approvedAnswer(
  * at the service provider"), with the provider's reason, unless that reason would blame the
  * channel for what is the provider's fault.
  */
-export function answerProviderFailure(
-  requestId: string,
-  provider: ProviderId,
-  failure: ProviderFailure,
-): ChannelAnswer {
+export function answerProviderFailure(requestId: string, provider: ProviderId, failure: ProviderFailure): ErrorAnswer {
   if (failure.kind === 'declined') {
     if (channelFaultTypes.has(failure.code)) {
       return {

@@ -1,5 +1,5 @@
-import type { LegTrace } from '../providers/types';
 import type { Lifecycle, TransactionType } from './lifecycle';
+import type { LegTrace } from './provider-protocol';
 import type { ProviderId } from './providers';
 
 /**

@@ -1,13 +1,8 @@
-import type { VoucherUseRequest } from '../api/schemas/voucher-use';
-import type { VoucherUseOrder, VoucherUseReceipt } from '../providers/types';
+import type { ChannelAnswer } from '../contract/answers';
+import type { VoucherUseRequest } from '../contract/voucher-use';
+import type { VoucherUseOrder, VoucherUseReceipt } from './provider-protocol';
 import type { ProviderId } from './providers';
-import {
-  answerProviderFailure,
-  approvedAnswer,
-  type ChannelAnswer,
-  type Institution,
-  type ProviderResult,
-} from './provision';
+import { answerProviderFailure, approvedBody, type Institution, type ProviderResult } from './provision';
 import type { VoucherRecord, VoucherUse } from './voucher';
 
 /** Everything a redemption or refund workflow needs, fixed when the channel's request arrives. */
@@ -48,10 +43,11 @@ export function answerUse(
 ): ChannelAnswer {
   const { request } = input;
   if (!result.ok) return answerProviderFailure(request.id, voucher.provider, result.failure);
-  return approvedAnswer(request, {
+  const body = approvedBody(request, {
     switchInstitution: input.switchInstitution,
     switchReference: input.switchReference,
     receiver: request.receiver ?? voucher.receiver,
     providerReference: result.value.providerReference,
   });
+  return { status: 201, body };
 }

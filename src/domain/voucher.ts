@@ -1,7 +1,8 @@
-import type { AdviceOperation } from '../providers/types';
+import type { ErrorAnswer, LookupAnswer } from '../contract/answers';
 import { type ErrorKind, errorAnswer } from './errors';
+import type { AdviceOperation } from './provider-protocol';
 import type { ProviderCapabilities, ProviderId } from './providers';
-import type { ChannelAnswer, Institution } from './provision';
+import type { Institution } from './provision';
 
 /**
  * A voucher's life after its provision is confirmed (contract §1.5): redeemable → redeemed →
@@ -234,7 +235,7 @@ export function holderView({ voucher, product, amounts, receiver, settlementEnti
 }
 
 /** lookupVoucher's answer (contract §1.2 VoucherLookupResponse, with our `state`). */
-export function voucherLookupAnswer(details: VoucherDetails, state: VoucherLookupState): ChannelAnswer {
+export function voucherLookupAnswer(details: VoucherDetails, state: VoucherLookupState): LookupAnswer {
   const { voucher, product, amounts, receiver, settlementEntity, thirdPartyIdentifiers, rrn, posInfo } = details;
   return {
     status: 200,
@@ -242,9 +243,13 @@ export function voucherLookupAnswer(details: VoucherDetails, state: VoucherLooku
   };
 }
 
-/** The answer for a claim that was refused. */
-export function refusedClaimAnswer(answer: ClaimAnswer & { granted: false }, requestId: string): ChannelAnswer {
-  return errorAnswer(answer.kind, answer.message, { id: requestId });
+/** The answer for a claim that was refused; `originalId` names the request an advice refers to. */
+export function refusedClaimAnswer(
+  answer: ClaimAnswer & { granted: false },
+  requestId: string,
+  originalId?: string,
+): ErrorAnswer {
+  return errorAnswer(answer.kind, answer.message, { id: requestId, originalId });
 }
 
 export function voucherWorkflowId(voucherKey: string): string {

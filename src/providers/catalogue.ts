@@ -1,5 +1,5 @@
+import type { CatalogueProduct, ProviderRegistry } from '../domain/provider-protocol';
 import { type ProviderId, providerIds } from '../domain/providers';
-import type { CatalogueProduct, ProviderRegistry } from './types';
 
 export type RoutedProduct = CatalogueProduct & { provider: ProviderId };
 

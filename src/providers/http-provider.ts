@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { ProviderProfile } from '../domain/providers';
 import type {
   AdviceOperation,
   CallOptions,
@@ -13,7 +12,8 @@ import type {
   VoucherProvider,
   VoucherUseOrder,
   VoucherUseReceipt,
-} from './types';
+} from '../domain/provider-protocol';
+import type { ProviderProfile } from '../domain/providers';
 
 /** Where each advice goes, under the provider's path. */
 const advicePaths: Record<AdviceOperation, string> = {

@@ -1,5 +1,3 @@
-import type { ProviderId } from '../domain/providers';
-import type { Metrics } from '../metrics';
 import type {
   AdviceOperation,
   CallOptions,
@@ -9,7 +7,9 @@ import type {
   ProvisionOrder,
   VoucherProvider,
   VoucherUseOrder,
-} from './types';
+} from '../domain/provider-protocol';
+import type { ProviderId } from '../domain/providers';
+import type { Metrics } from '../metrics';
 
 type ProviderMetrics = Pick<Metrics, 'providerDuration' | 'providerTimeouts' | 'providerFailures'>;
 

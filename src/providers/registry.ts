@@ -1,8 +1,8 @@
+import type { ProviderRegistry } from '../domain/provider-protocol';
 import { type ProviderId, providerIds, providerProfiles } from '../domain/providers';
 import type { Metrics } from '../metrics';
 import { HttpVoucherProvider } from './http-provider';
 import { instrumentProviders } from './instrumented';
-import type { ProviderRegistry } from './types';
 
 export interface ProviderRegistryOptions {
   /** Where the providers (in development and tests, the simulator) listen. */

@@ -1,6 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ChannelAnswer } from '../contract/answers';
 import type { ChannelAdvice, Lifecycle, SubmissionMode } from '../domain/lifecycle';
-import type { ChannelAnswer, ProvisionInput } from '../domain/provision';
+import type { ProvisionInput } from '../domain/provision';
 import type { UseInput } from '../domain/use';
 import type { Claim, ClaimAnswer, UseOutcome, VoucherRecord } from '../domain/voucher';
 

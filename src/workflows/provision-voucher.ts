@@ -9,11 +9,11 @@ import {
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { ChannelAnswer } from '../contract/answers';
 import { adviceOperations, type Lifecycle, type TransactionOrigin } from '../domain/lifecycle';
 import { capabilitiesOf, type ProviderCapabilities, providerProfiles } from '../domain/providers';
 import {
   answerProvision,
-  type ChannelAnswer,
   type ProvisionAttempt,
   type ProvisionInput,
   phaseAfter,
@@ -91,8 +91,7 @@ export async function provisionVoucher(origin?: TransactionOrigin, request?: Pro
       await condition(() => answered() !== undefined);
       const answer = answered() as ClaimAnswer;
       if (answer.granted) return undefined;
-      const refused = refusedClaimAnswer(answer, advice.id);
-      return { ...refused, body: { ...refused.body, originalId: advice.requestId } };
+      return refusedClaimAnswer(answer, advice.id, advice.requestId);
     },
   });
   if (received.earlierRun) return finishRepeat(state);

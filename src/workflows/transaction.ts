@@ -14,6 +14,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { ChannelAnswer } from '../contract/answers';
 import {
   type AdviceDecision,
   type AdviceKind,
@@ -28,7 +29,7 @@ import {
   type TransactionType,
 } from '../domain/lifecycle';
 import type { ProviderId } from '../domain/providers';
-import { type ChannelAnswer, lostAttempt, type ProviderAttempt } from '../domain/provision';
+import { lostAttempt, type ProviderAttempt } from '../domain/provision';
 import { channelPaths, reportingWriteRefused, type TransactionReport } from '../domain/report';
 import {
   type Abandonment,

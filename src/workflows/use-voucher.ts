@@ -8,6 +8,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { type AdviceRecord, adviceOperations, type Lifecycle, type TransactionOrigin } from '../domain/lifecycle';
+import type { ProviderFailure } from '../domain/provider-protocol';
 import { capabilitiesOf, providerProfiles } from '../domain/providers';
 import { answerProviderFailure, phaseAfter, switchReversalReason } from '../domain/provision';
 import { channelPaths, type TransactionReport } from '../domain/report';
@@ -22,7 +23,6 @@ import {
   type VoucherUse,
   voucherWorkflowId,
 } from '../domain/voucher';
-import type { ProviderFailure } from '../providers/types';
 import { claimAnswered, submitUse, voucherEvent } from './messages';
 import {
   type AdviceTarget,

@@ -127,7 +127,7 @@ function apply(message: Json, m: Mutation): { body: Json; judged: Json } {
   const dropped = changed(message, m.path, undefined);
   if (m.kind === 'drop') return { body: dropped, judged: dropped };
   const body = changed(message, m.path, null);
-  // An array item sent as null is malformed; a field sent as null is absent (src/api/schemas/common.ts).
+  // An array item sent as null is malformed; a field sent as null is absent (src/contract/common.ts).
   return { body, judged: typeof m.path[m.path.length - 1] === 'number' ? body : dropped };
 }
 

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { ProvisionAnswer, ProvisionResponse, UseAnswer } from '../../src/contract/answers';
+import { provisionRequest } from '../../src/contract/provision';
+import { redemptionRequest } from '../../src/contract/voucher-use';
 
 // Copied from the contract's examples (shared/contract/examples) so the repository stands alone.
 const examples = new URL('../fixtures/contract/', import.meta.url);
@@ -50,4 +53,32 @@ export function makeRefundRequest(code: string, overrides: Json = {}): Json {
 /** A confirmation of a redemption or refund (the example BasicAdvice) of `requestId`, with a fresh id. */
 export function makeBasicAdvice(requestId: string, overrides: Json = {}): Json {
   return { ...structuredClone(exampleBasicAdvice), id: randomUUID(), requestId, ...overrides };
+}
+
+const switchInstitution = { id: '33333333', name: 'Voucher Switch' };
+
+/** The channel's answer to an approved provision of the example request (under message id `id`), typed by the contract. */
+export function approvedProvision(voucher: ProvisionResponse['voucher'], id: string = randomUUID()): ProvisionAnswer {
+  const request = provisionRequest.parse(makeProvisionRequest());
+  return { status: 201, body: { ...approvedBody(request), id, voucher } };
+}
+
+/** The channel's answer to an approved redemption of the example request for `code`. */
+export function approvedUse(code: string, id: string = randomUUID()): UseAnswer {
+  const request = redemptionRequest.parse(makeRedemptionRequest(code));
+  return { status: 201, body: { ...approvedBody(request), id } };
+}
+
+function approvedBody<R extends { thirdPartyIdentifiers: ProvisionResponse['thirdPartyIdentifiers'] }>(request: R) {
+  const receiver = { id: '44444444', name: 'Provider' };
+  return {
+    ...request,
+    settlementEntity: switchInstitution,
+    receiver,
+    thirdPartyIdentifiers: [
+      ...request.thirdPartyIdentifiers,
+      { institutionId: switchInstitution.id, transactionIdentifier: 'SW-1' },
+      { institutionId: receiver.id, transactionIdentifier: 'P-1' },
+    ],
+  };
 }

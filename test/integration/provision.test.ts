@@ -43,7 +43,7 @@ describe('POST /suv/v1/vouchers', () => {
 
     const snapshot = await handle.query(transactionSnapshot);
     expect(snapshot).toMatchObject({ phase: 'APPROVED', provider: 'flash', answer: { status: 201 } });
-    expect(snapshot.answer?.body.voucher).toEqual(body.voucher);
+    expect(snapshot.answer).toMatchObject({ body: { voucher: body.voucher } });
     expect((await handle.describe()).type).toBe('provisionVoucher');
   });
 

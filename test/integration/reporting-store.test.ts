@@ -16,6 +16,7 @@ import { maskCode } from '../../src/domain/masking';
 import type { TransactionReport } from '../../src/domain/report';
 import { createEncryptionCodec, insecureDevPayloadKeys, parseCodecKeys } from '../../src/temporal/codec';
 import { createSealer } from '../../src/temporal/sealed';
+import { approvedUse } from '../helpers/fixtures';
 import { temporaryDatabase } from '../helpers/postgres';
 
 const sealer = createSealer(createEncryptionCodec(parseCodecKeys(insecureDevPayloadKeys)));
@@ -84,7 +85,7 @@ function redemption(id: string, code: string): TransactionReport {
     },
     lifecycle: {
       phase: 'APPROVED',
-      answer: { status: 201, body: { voucher: { code } } },
+      answer: approvedUse(code),
       advices: [],
     },
   };
@@ -185,7 +186,7 @@ describe.each(stores)('reporting store on $name', ({ options }) => {
     const code = '1234567890123456';
     const activities = createReportingActivities({ db: store.db, sealer });
     const report = redemption(id, code);
-    const answer = { status: 201, body: { id: report.request.id, voucher: { code } } };
+    const answer = approvedUse(code, report.request.id);
     await activities.recordTransaction({ ...report, runId: 'run-1', lifecycle: { ...report.lifecycle, answer } });
 
     const [stored] = await store.db.select().from(transactions).where(eq(transactions.id, id));

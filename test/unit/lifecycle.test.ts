@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ErrorAnswer } from '../../src/contract/answers';
 import {
   adviceOperations,
   answerRepeatedSubmission,
@@ -9,9 +10,10 @@ import {
   retryNotSupported,
 } from '../../src/domain/lifecycle';
 import { providerProfiles } from '../../src/domain/providers';
+import { approvedProvision, approvedUse } from '../helpers/fixtures';
 
 const advice = { id: 'advice-1', requestId: 'request-1' };
-const provisioned = { status: 201, body: { id: 'request-1', voucher: { code: '1234' } } };
+const provisioned = approvedProvision({ code: '1234' }, 'request-1');
 const at = (phase: Phase, extra: Partial<Lifecycle> = {}): Lifecycle => ({
   phase,
   answer: provisioned,
@@ -114,7 +116,10 @@ describe('answerRepeatedSubmission', () => {
   });
 
   it('answers a retry of a transaction that failed at the provider with the original error', () => {
-    const failed = { status: 504, body: { id: 'request-1', errorType: 'GENERAL_ERROR', errorMessage: 'late' } };
+    const failed: ErrorAnswer = {
+      status: 504,
+      body: { id: 'request-1', errorType: 'GENERAL_ERROR', errorMessage: 'late' },
+    };
     const reversed = at('REVERSED', {
       answer: failed,
       advices: [{ kind: 'reverse', id: 'rev-3', origin: 'switch', saf: 'pending' }],
@@ -123,14 +128,17 @@ describe('answerRepeatedSubmission', () => {
   });
 
   it('gives no voucher with a duplicate when the channel was told an error in its place', () => {
-    const told = { status: 504, body: { id: 'request-1', errorType: 'GENERAL_ERROR', errorMessage: 'late' } };
+    const told: ErrorAnswer = {
+      status: 504,
+      body: { id: 'request-1', errorType: 'GENERAL_ERROR', errorMessage: 'late' },
+    };
     const abandoned = at('REVERSED', {
       channelError: told,
       advices: [{ kind: 'reverse', id: 'rev-4', origin: 'switch', saf: 'pending' }],
     });
     const duplicate = answerRepeatedSubmission('provision', abandoned, 'request-1', 'request');
     expect(duplicate).toMatchObject({ status: 400, body: { errorType: 'DUPLICATE_RECORD' } });
-    expect(duplicate.body.detailMessage).toBeUndefined();
+    expect(duplicate.body).not.toHaveProperty('detailMessage');
   });
 
   it('refuses a request whose reversal came first, naming the reversal', () => {
@@ -154,7 +162,7 @@ describe('retryNotSupported', () => {
 });
 
 describe('redemption and refund advices', () => {
-  const redeemed = { status: 200, body: { id: 'request-1' } };
+  const redeemed = approvedUse('1234', 'request-1');
   const use = (phase: Phase, extra: Partial<Lifecycle> = {}): Lifecycle => at(phase, { answer: redeemed, ...extra });
 
   it.each(['redemption', 'refund'] as const)('a confirmation of an approved %s settles it', (type) => {
@@ -245,7 +253,7 @@ describe('redemption and refund advices', () => {
 
   it.each(['redemption', 'refund'] as const)('answers a duplicate %s with DUPLICATE_RECORD and no voucher', (type) => {
     // Even an answer that carries a voucher is not echoed: only a provision's duplicate gets it.
-    const answered = at('CONFIRMED', { answer: { status: 201, body: { id: 'request-1', voucher: { code: '1' } } } });
+    const answered = at('CONFIRMED', { answer: approvedProvision({ code: '1' }, 'request-1') });
     expect(answerRepeatedSubmission(type, answered, 'request-1', 'request')).toEqual({
       status: 400,
       body: { id: 'request-1', errorType: 'DUPLICATE_RECORD', errorMessage: expect.any(String) },

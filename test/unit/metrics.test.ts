@@ -2,10 +2,10 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { describe, expect, it } from 'vitest';
 import { channelMetrics, registerMetricsRoutes } from '../../src/api/routes/metrics';
 import { errorDetail } from '../../src/domain/errors';
+import type { ProviderExchange, ProviderRegistry, VoucherProvider } from '../../src/domain/provider-protocol';
 import { providerProfiles } from '../../src/domain/providers';
 import { createMetrics, type SafBacklog } from '../../src/metrics';
 import { instrumentProviders } from '../../src/providers/instrumented';
-import type { ProviderExchange, ProviderRegistry, VoucherProvider } from '../../src/providers/types';
 
 const scrapeText = (metrics: ReturnType<typeof createMetrics>) => metrics.registry.metrics();
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { assert, describe, expect, it } from 'vitest';
+import { isProvisionAnswer } from '../../src/contract/answers';
 import { providerProfiles } from '../../src/domain/providers';
 import { answerProvision, type ProvisionInput, phaseAfter, switchReferenceFor } from '../../src/domain/provision';
 import { makeProvisionRequest } from '../helpers/fixtures';
@@ -23,10 +24,10 @@ const provisioned = { providerReference: 'P-1', voucher: { code: '12345678901234
 describe('answerProvision', () => {
   it("appends the switch's and the provider's identifiers and names the provider as receiver", () => {
     const answer = answerProvision(input(), { ok: true, value: provisioned });
-    expect(answer.status).toBe(201);
+    assert(isProvisionAnswer(answer), 'approved');
     expect(answer.body.receiver).toEqual(providerProfiles.ott.institution);
     expect(answer.body.settlementEntity).toEqual({ id: '33333333', name: 'Voucher Switch' });
-    expect((answer.body.thirdPartyIdentifiers as unknown[]).slice(2)).toEqual([
+    expect(answer.body.thirdPartyIdentifiers.slice(2)).toEqual([
       { institutionId: '33333333', transactionIdentifier: 'SW-1' },
       { institutionId: providerProfiles.ott.institution.id, transactionIdentifier: 'P-1' },
     ]);

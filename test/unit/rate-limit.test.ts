@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import type { ChannelVariables } from '../../src/api/auth';
-import { rateLimit, tokenBuckets } from '../../src/api/rate-limit';
+import { rateLimit } from '../../src/api/rate-limit';
+import { tokenBuckets } from '../../src/api/token-buckets';
 
 function fakeClock() {
   let ms = 0;

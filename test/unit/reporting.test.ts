@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { adviceRows, traceRows, transactionRow } from '../../src/activities/reporting';
+import type { LegTrace } from '../../src/domain/provider-protocol';
 import type { TransactionReport } from '../../src/domain/report';
-import type { LegTrace } from '../../src/providers/types';
+import { approvedProvision } from '../helpers/fixtures';
 
 const code = '9876543210987654';
 const masked = '************7654';
@@ -32,7 +33,7 @@ function report(changes: Partial<TransactionReport> = {}): TransactionReport {
     providerLeg: leg('http://flash/provision', { reference: 'sw-1' }, { voucher: { code } }),
     lifecycle: {
       phase: 'CONFIRMED',
-      answer: { status: 201, body: { id: 'req-1', voucher: { code, serialNumber: 'S1' } } },
+      answer: approvedProvision({ code, serialNumber: 'S1' }, 'req-1'),
       advices: [
         {
           kind: 'confirm',

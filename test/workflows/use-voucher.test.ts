@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation } from '@temporalio/client';
-import { describe, expect, it } from 'vitest';
+import { assert, describe, expect, it } from 'vitest';
+import { isProvisionAnswer } from '../../src/contract/answers';
 import { providerIds } from '../../src/domain/providers';
 import { workflowIdFor } from '../../src/domain/provision';
 import type { UseInput } from '../../src/domain/use';
@@ -42,13 +43,13 @@ async function confirmedVoucher(taskQueue: string) {
       workflowIdConflictPolicy: 'USE_EXISTING',
     }),
   });
-  expect(answer.status).toBe(201);
+  assert(isProvisionAnswer(answer), 'approved');
   const provision = ts.client.workflow.getHandle<typeof provisionVoucher>(input.transactionId);
   expect((await provision.executeUpdate(confirmTransaction, { args: [adviceFor(request.id)] })).status).toBe(202);
   // The provision finishes once its confirmation is delivered and the voucher's workflow is told.
   expect((await provision.result()).advices[0]?.saf).toBe('delivered');
 
-  const code = (answer.body.voucher as { code: string }).code;
+  const code = answer.body.voucher.code ?? assert.fail('the answer carries the voucher code');
   const voucher = ts.client.workflow.getHandle<typeof voucherLifecycle>(
     voucherWorkflowId(voucherKeyer(testVoucherHashKey)(code)),
   );

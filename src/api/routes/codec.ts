@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { type Payload, type PayloadCodec, ValueError } from '@temporalio/common';
 import type { Context, Env, Hono } from 'hono';
 import { errorDetail } from '../../domain/errors';
-import { sourceAddress } from '../rate-limit';
+import { sourceAddress } from '../source-address';
 
 export interface CodecRouteOptions {
   codec: PayloadCodec;

@@ -3,7 +3,7 @@ import type { Env, Hono, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import { errorDetail, errorKinds } from '../../domain/errors';
 import { type Metrics, scrape } from '../../metrics';
-import { sourceAddress } from '../rate-limit';
+import { sourceAddress } from '../source-address';
 
 const contractErrorTypes = new Set<string>(Object.values(errorKinds).map((kind) => kind.errorType));
 

@@ -1,11 +1,10 @@
 import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
 import { createMiddleware } from 'hono/factory';
+import { withoutNulls } from '../../contract/common';
 import { findOperatorTransaction, listTransactions, safBacklog } from '../../db/queries/operations';
 import { errorDetail } from '../../domain/errors';
 import { maskSensitive } from '../../domain/masking';
 import type { AppEnv } from '../deps';
-import { sourceAddress } from '../rate-limit';
-import { withoutNulls } from '../schemas/common';
 import {
   safBacklog as safBacklogBody,
   transactionDetail,
@@ -13,6 +12,7 @@ import {
   transactionParams,
   transactionQuery,
 } from '../schemas/ops';
+import { sourceAddress } from '../source-address';
 import { errorResponse, json } from './parts';
 
 /** The browser shows its login prompt for this realm; the console and /ops share it, so one login serves both. */

@@ -1,11 +1,12 @@
 import type { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import type { ChannelAnswer } from '../../contract/answers';
+import { errorDetail } from '../../contract/error-detail';
 import { SwitchError } from '../../domain/errors';
 import type { TransactionType } from '../../domain/lifecycle';
-import { type ChannelAnswer, workflowIdFor } from '../../domain/provision';
+import { workflowIdFor } from '../../domain/provision';
 import type { ChannelConfig } from '../auth';
 import type { AppEnv } from '../deps';
-import { errorDetail } from '../schemas/error-detail';
 
 /** Pieces the route definitions share: OpenAPI fragments and the way answers go out. */
 

@@ -1,9 +1,9 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { institution, ledgerAmount } from '../../contract/common';
+import { errorDetail } from '../../contract/error-detail';
 import { SwitchError } from '../../domain/errors';
 import { providerIds, providerProfiles } from '../../domain/providers';
 import type { AppEnv } from '../deps';
-import { institution, ledgerAmount } from '../schemas/common';
-import { errorDetail } from '../schemas/error-detail';
 
 const product = z
   .object({

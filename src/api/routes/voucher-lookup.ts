@@ -1,5 +1,6 @@
 import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { voucherLookupKeys, voucherLookupQuery, voucherLookupResponse } from '../../contract/voucher-use';
 import { SwitchError } from '../../domain/errors';
 import { workflowIdFor } from '../../domain/provision';
 import {
@@ -11,7 +12,6 @@ import {
 } from '../../domain/voucher';
 import type { ChannelConfig } from '../auth';
 import type { AppEnv } from '../deps';
-import { voucherLookupKeys, voucherLookupQuery, voucherLookupResponse } from '../schemas/voucher-use';
 import { errorResponse, json, respond } from './parts';
 
 type LookupQuery = z.infer<typeof voucherLookupQuery>;

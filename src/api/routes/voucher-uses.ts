@@ -1,18 +1,18 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { workflowIdFor } from '../../domain/provision';
-import type { UseInput } from '../../domain/use';
-import type { VoucherUse } from '../../domain/voucher';
-import { authorizeChannel } from '../auth';
-import type { AppEnv } from '../deps';
-import { basicAdvice, basicReversal } from '../schemas/advice';
+import { basicAdvice, basicReversal } from '../../contract/advice';
 import {
   redemptionRequest,
   redemptionResponse,
   refundRequest,
   refundResponse,
   type VoucherUseRequest,
-} from '../schemas/voucher-use';
+} from '../../contract/voucher-use';
+import { workflowIdFor } from '../../domain/provision';
+import type { UseInput } from '../../domain/use';
+import type { VoucherUse } from '../../domain/voucher';
+import { authorizeChannel } from '../auth';
+import type { AppEnv } from '../deps';
 import {
   adviceResponses,
   adviceTarget,

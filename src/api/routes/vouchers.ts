@@ -1,5 +1,8 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { basicReversal, tenderAdvice } from '../../contract/advice';
+import { messageId } from '../../contract/common';
+import { type ProvisionRequest, provisionRequest, provisionResponse } from '../../contract/provision';
 import { errorAnswer, SwitchError } from '../../domain/errors';
 import { answerRepeatedSubmission, type Lifecycle, retryNotSupported } from '../../domain/lifecycle';
 import { capabilitiesOf, type ProviderId, providerProfiles } from '../../domain/providers';
@@ -8,9 +11,6 @@ import { route } from '../../domain/routing';
 import type { ChannelConfig } from '../auth';
 import { authorizeChannel } from '../auth';
 import type { AppDeps, AppEnv } from '../deps';
-import { basicReversal, tenderAdvice } from '../schemas/advice';
-import { messageId } from '../schemas/common';
-import { type ProvisionRequest, provisionRequest, provisionResponse } from '../schemas/provision';
 import {
   adviceResponses,
   adviceTarget,

@@ -2,7 +2,6 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
-import { isProviderId, type ProviderId, providerProfiles } from '../../domain/providers';
 import type {
   CatalogueProduct,
   ProviderAdvice,
@@ -10,7 +9,8 @@ import type {
   ProvisionOrder,
   VoucherUseOrder,
   VoucherUseReceipt,
-} from '../types';
+} from '../../domain/provider-protocol';
+import { isProviderId, type ProviderId, providerProfiles } from '../../domain/providers';
 import {
   type Behaviour,
   BehaviourBook,

@@ -1,5 +1,5 @@
+import type { CatalogueProduct } from '../../domain/provider-protocol';
 import type { ProviderId } from '../../domain/providers';
-import type { CatalogueProduct } from '../types';
 
 const zar = (amount: number) => ({ amount, currency: '710' });
 

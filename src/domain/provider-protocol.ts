@@ -1,4 +1,4 @@
-import type { ProviderId, ProviderProfile } from '../domain/providers';
+import type { ProviderId, ProviderProfile } from './providers';
 
 /** What every provider adapter offers the switch. */
 export interface VoucherProvider {
