@@ -1,8 +1,3 @@
-/**
- * `npm run dev`: the whole switch on embedded defaults in one command — Temporal dev server with
- * its Web UI, the provider simulator, the reporting store, the worker and the channel API.
- */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfigOrExit } from './config';
 import { openReportingStore } from './db/client';
 import { safBacklog } from './db/queries/operations';
@@ -11,6 +6,7 @@ import { createLogger, installTemporalLogging, logUnhandledRejections } from './
 import { createMetrics } from './metrics';
 import { createSimulatorApp } from './providers/simulator/app';
 import { startApi, startWorker } from './runtime';
+import { apiGraceMs, drainWorker, stopOnSignals } from './shutdown';
 import { startDevServer } from './temporal/dev-server';
 
 // Local development: plain HTTP on 127.0.0.1 unless certificates (or ALLOW_PLAIN_HTTP=false) are set.
@@ -45,15 +41,11 @@ try {
   // One process, one registry: the API's /metrics shows the worker's figures too.
   const metrics = createMetrics({ backlog: () => safBacklog(reporting.db, new Date()) });
   const worker = await startWorker(config, address, reporting, undefined, metrics);
-  stops.push(async () => {
-    // The SDK listens for Ctrl-C too and may have begun the shutdown itself: then only wait for it.
-    if (worker.worker.getState() === 'RUNNING') return worker.stop();
-    while (!['STOPPED', 'FAILED'].includes(worker.worker.getState())) await sleep(100);
-  });
+  stops.push(() => drainWorker(worker));
   const api = await startApi(config, address, reporting, createLogger(config.logLevel, 'api'), metrics);
   stops.push(async () => {
     // Stopped first: no new requests, and those in flight get their answers while the worker still runs.
-    await api.server.close({ graceMs: config.api.channelResponseTimeoutMs + 5_000 });
+    await api.server.close({ graceMs: apiGraceMs(config.api.channelResponseTimeoutMs) });
     await api.stop();
   });
 
@@ -73,10 +65,10 @@ try {
   process.exit(1);
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, async () => {
+stopOnSignals(
+  async () => {
     console.log('\nStopping…');
     await stopAll();
-    process.exit(0);
-  });
-}
+  },
+  (error) => log.error({ err: error }, 'the switch did not stop cleanly'),
+);

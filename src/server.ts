@@ -7,6 +7,7 @@ import { openReportingStore } from './db/client';
 import { createLogger, logUnhandledRejections } from './log';
 import { createMetrics } from './metrics';
 import { startApi } from './runtime';
+import { apiGraceMs, stopOnSignals } from './shutdown';
 
 const config = loadConfigOrExit({ servesApi: true });
 const log = createLogger(config.logLevel, 'api');
@@ -17,23 +18,13 @@ const reporting = await openReportingStore(config.database);
 const api = await startApi(config, address, reporting, log, createMetrics());
 log.info({ url: api.server.url, temporal: address }, 'channel API listening');
 
-/**
- * A request in flight waits at most the channel response timeout for its workflow's answer; the
- * grace adds a margin for the answer to be written. Past it, what is left is cut off.
- */
-const graceMs = config.api.channelResponseTimeoutMs + 5_000;
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, async () => {
+const graceMs = apiGraceMs(config.api.channelResponseTimeoutMs);
+stopOnSignals(
+  async (signal) => {
     log.info({ signal, graceMs }, 'stopping: no new connections; requests in flight finish');
-    try {
-      await api.server.close({ graceMs });
-      await api.stop();
-      await reporting.close();
-      process.exit(0);
-    } catch (error) {
-      log.error({ err: error }, 'the API did not stop cleanly');
-      process.exit(1);
-    }
-  });
-}
+    await api.server.close({ graceMs });
+    await api.stop();
+    await reporting.close();
+  },
+  (error) => log.error({ err: error }, 'the API did not stop cleanly'),
+);

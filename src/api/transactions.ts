@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   type Client,
+  isGrpcDeadlineError,
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
@@ -15,6 +16,7 @@ import {
   type ChannelAdvice,
   decideConfirm,
   decideReverse,
+  isUnsettled,
   type Lifecycle,
   type SubmissionMode,
   type TransactionOrigin,
@@ -66,6 +68,15 @@ export interface TemporalGatewayOptions {
   logger: Pick<Logger, 'warn'>;
 }
 
+/** How often a message is sent to a workflow that was not there for it but has started since. */
+const maxUpdateAttempts = 3;
+
+function outcomeLate(id: string) {
+  return new SwitchError('switchTimeout', 'The switch did not get the outcome in time; the transaction is reversed.', {
+    id,
+  });
+}
+
 /** How long the switch tries to record its reversal of a transaction it could not answer for. */
 const abandonTimeoutMs = 5_000;
 
@@ -96,7 +107,10 @@ export function temporalTransactions<I extends TransactionInput>(
 
   /**
    * Runs an update and turns every way it can end into the channel's answer. A finished
-   * workflow takes no updates: its final state answers, through the same rules.
+   * workflow takes no updates: its final state answers, through the same rules. A workflow
+   * that was not there for the update may have started since (its request arriving at the same
+   * moment): one that can still be settled is sent the update again, for only the workflow may
+   * decide on it; an answer decided from its state would not be applied.
    */
   async function answer(
     workflowId: string,
@@ -104,24 +118,23 @@ export function temporalTransactions<I extends TransactionInput>(
     call: () => Promise<ChannelAnswer>,
     decide: Decide,
   ): Promise<ChannelAnswer | undefined> {
-    try {
-      return await client.withDeadline(Date.now() + responseTimeoutMs, call);
-    } catch (error) {
-      if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
-        if (error.cause.type === rejectedWithAnswer) return error.cause.details?.[0] as ChannelAnswer;
+    const deadline = Date.now() + responseTimeoutMs;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await client.withDeadline(deadline, call);
+      } catch (error) {
+        if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+          if (error.cause.type === rejectedWithAnswer) return error.cause.details?.[0] as ChannelAnswer;
+        }
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError || error instanceof WorkflowNotFoundError)) {
+          throw error instanceof WorkflowUpdateRPCTimeoutOrCancelledError ? outcomeLate(id) : error;
+        }
+        const state = await snapshot(workflowId, deadline).catch((failure: unknown) => {
+          throw isGrpcDeadlineError(failure) ? outcomeLate(id) : failure;
+        });
+        if (state === undefined || !isUnsettled(state)) return state && decide(state);
+        if (attempt === maxUpdateAttempts) throw outcomeLate(id);
       }
-      if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-        throw new SwitchError(
-          'switchTimeout',
-          'The switch did not get the outcome in time; the transaction is reversed.',
-          { id },
-        );
-      }
-      if (error instanceof WorkflowExecutionAlreadyStartedError || error instanceof WorkflowNotFoundError) {
-        const state = await snapshot(workflowId);
-        return state && decide(state);
-      }
-      throw error;
     }
   }
 
@@ -193,8 +206,12 @@ export function temporalTransactions<I extends TransactionInput>(
   }
 
   /** The transaction's state: its workflow's, or once its history is gone, the reporting copy's. */
-  async function snapshot(workflowId: string): Promise<Lifecycle | undefined> {
-    const current = await queryOrUndefined(() => client.workflow.getHandle(workflowId).query(transactionSnapshot));
+  async function snapshot(
+    workflowId: string,
+    deadline = Date.now() + responseTimeoutMs,
+  ): Promise<Lifecycle | undefined> {
+    const query = () => client.workflow.getHandle(workflowId).query(transactionSnapshot);
+    const current = await queryOrUndefined(() => client.withDeadline(deadline, query));
     return current ?? (await earlierRun(workflowId));
   }
 

@@ -88,6 +88,32 @@ export interface Lifecycle {
   reportingRefused?: string;
 }
 
+/** A transaction before anything has arrived. */
+export function newLifecycle(): Lifecycle {
+  return { phase: 'AWAITING_REQUEST', advices: [] };
+}
+
+/** Whether the transaction may still be settled: its request is at the provider, or approved and awaiting its advice. */
+export function isUnsettled(state: Pick<Lifecycle, 'phase'>): boolean {
+  return state.phase === 'IN_FLIGHT' || state.phase === 'APPROVED';
+}
+
+/** An advice that settles a transaction: whose it is, and why (a reversal's reason). */
+export interface Settlement {
+  kind: AdviceKind;
+  id: string;
+  origin: AdviceRecord['origin'];
+  reason?: string;
+}
+
+/** Settles the transaction by a confirmation or reversal, pending delivery to the provider from `at`. */
+export function settle(state: Lifecycle, settlement: Settlement, at: Date): AdviceRecord {
+  const advice: AdviceRecord = { ...settlement, saf: 'pending', acceptedAt: at.toISOString() };
+  state.advices.push(advice);
+  state.phase = settlement.kind === 'confirm' ? 'CONFIRMED' : 'REVERSED';
+  return advice;
+}
+
 export interface ChannelAdvice {
   id: string;
   requestId: string;

@@ -1,6 +1,9 @@
 import type { Lifecycle, TransactionType } from './lifecycle';
 import type { LegTrace } from './provider-protocol';
 import type { ProviderId } from './providers';
+import type { ProvisionAttempt, ProvisionInput } from './provision';
+import type { UseInput } from './use';
+import type { VoucherRecord } from './voucher';
 
 /**
  * A transaction as the reporting copy keeps it, built by its workflow at each step of the life
@@ -58,5 +61,74 @@ export function lastingState({ phase, answer, channelError, earlyReversalId, adv
     channelError,
     earlyReversalId,
     advices: advices.map(({ trace, ...advice }) => advice),
+  };
+}
+
+/** What every transaction's report takes from its input, whatever its type. */
+interface ReportedInput {
+  type: TransactionType;
+  transactionId: string;
+  channelId: string;
+  request: TransactionReport['request'];
+  receivedAt: string;
+  switchReference: string;
+}
+
+function reportOf(input: ReportedInput, lifecycle: Lifecycle, runId: string) {
+  return {
+    type: input.type,
+    transactionId: input.transactionId,
+    runId,
+    channelId: input.channelId,
+    channelPath: channelPaths[input.type],
+    request: input.request,
+    receivedAt: input.receivedAt,
+    answeredAt: lifecycle.answeredAt,
+    switchReference: input.switchReference,
+    providerLeg: lifecycle.providerLeg,
+    lifecycle,
+  };
+}
+
+/** A provision as the reporting copy keeps it, with the voucher the provider issued. */
+export function provisionReport(
+  input: ProvisionInput,
+  attempt: ProvisionAttempt,
+  lifecycle: Lifecycle,
+  runId: string,
+): TransactionReport {
+  const amount = input.request.amounts?.requestAmount;
+  const issued = attempt.ok ? attempt : undefined;
+  return {
+    ...reportOf({ ...input, type: 'provision' }, lifecycle, runId),
+    provider: input.provider,
+    voucherProvider: input.voucherProvider,
+    productId: input.request.product?.productId,
+    amount: amount && { amount: amount.amount, currency: amount.currency },
+    providerReference: issued?.value.providerReference,
+    voucherCode: issued?.value.voucher.code,
+    voucherKey: issued?.voucherKey,
+    voucherSerialNumber: issued?.value.voucher.serialNumber,
+    providerLeg: attempt.trace,
+  };
+}
+
+/** A redemption or refund as the reporting copy keeps it; `voucher` once the voucher's workflow granted the claim. */
+export function useReport(
+  input: UseInput,
+  lifecycle: Lifecycle,
+  voucher: VoucherRecord | undefined,
+  runId: string,
+): TransactionReport {
+  const approved = lifecycle.providerLeg?.response as { providerReference?: string } | undefined;
+  return {
+    ...reportOf(input, lifecycle, runId),
+    provider: voucher?.provider,
+    voucherProvider: voucher?.voucherProvider,
+    productId: voucher?.product?.productId,
+    providerReference: lifecycle.phase === 'DECLINED' ? undefined : approved?.providerReference,
+    voucherCode: input.request.voucher.code,
+    voucherKey: input.voucherKey,
+    voucherSerialNumber: voucher?.voucher.serialNumber,
   };
 }

@@ -1,8 +1,8 @@
-import type { ErrorAnswer, LookupAnswer } from '../contract/answers';
+import type { ErrorAnswer, LookupAnswer, ProvisionAnswer } from '../contract/answers';
 import { type ErrorKind, errorAnswer } from './errors';
 import type { AdviceOperation } from './provider-protocol';
 import type { ProviderCapabilities, ProviderId } from './providers';
-import type { Institution } from './provision';
+import type { Institution, ProvisionInput } from './provision';
 
 /**
  * A voucher's life after its provision is confirmed (contract §1.5): redeemable → redeemed →
@@ -254,4 +254,36 @@ export function refusedClaimAnswer(
 
 export function voucherWorkflowId(voucherKey: string): string {
   return `voucher-${voucherKey}`;
+}
+
+/**
+ * The voucher as its workflow keeps it: the details the channel was answered with, and the
+ * advice its provider must have before anything else is asked of it.
+ */
+export function voucherRecordOf(
+  input: ProvisionInput,
+  answer: ProvisionAnswer,
+  key: string,
+  pending: PendingAdvice | undefined,
+  capabilities: ProviderCapabilities,
+): VoucherRecord {
+  const { voucher, product, amounts, receiver, settlementEntity, thirdPartyIdentifiers, rrn, posInfo } = answer.body;
+  return {
+    key,
+    provider: input.provider,
+    voucherProvider: input.voucherProvider,
+    voucher: { ...voucher, code: voucher.code ?? '' },
+    product,
+    amounts,
+    receiver: receiver ?? input.providerInstitution,
+    settlementEntity,
+    thirdPartyIdentifiers,
+    rrn,
+    posInfo,
+    provision: { channelId: input.channelId, requestId: input.request.id, switchReference: input.switchReference },
+    state: 'REDEEMABLE',
+    pendingAdvices: pending ? [pending] : [],
+    // Absent for inputs from before capabilities travelled with the transaction, as the record was then.
+    ...(input.capabilities ? { capabilities } : {}),
+  };
 }

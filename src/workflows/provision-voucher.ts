@@ -1,17 +1,8 @@
-import {
-  condition,
-  getExternalWorkflowHandle,
-  log,
-  ParentClosePolicy,
-  patched,
-  setHandler,
-  startChild,
-  uuid4,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { ChannelAnswer } from '../contract/answers';
-import { adviceOperations, type Lifecycle, type TransactionOrigin } from '../domain/lifecycle';
-import { capabilitiesOf, type ProviderCapabilities, providerProfiles } from '../domain/providers';
+import { condition, getExternalWorkflowHandle, patched, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
+import { isProvisionAnswer } from '../contract/answers';
+import { type AdviceTarget, pendingAdvice } from '../domain/advices';
+import { type Lifecycle, newLifecycle, settle, type TransactionOrigin } from '../domain/lifecycle';
+import { capabilitiesOf, providerProfiles } from '../domain/providers';
 import {
   answerProvision,
   type ProvisionAttempt,
@@ -20,31 +11,13 @@ import {
   provisionOrder,
   switchReversalReason,
 } from '../domain/provision';
-import { channelPaths, type TransactionReport } from '../domain/report';
-import {
-  type ClaimAnswer,
-  type PendingAdvice,
-  refusedClaimAnswer,
-  type VoucherDetails,
-  type VoucherRecord,
-  voucherWorkflowId,
-} from '../domain/voucher';
+import { provisionReport } from '../domain/report';
+import { type ClaimAnswer, refusedClaimAnswer, voucherRecordOf, voucherWorkflowId } from '../domain/voucher';
+import { awaitSettlement, receiveRequest, type SettlementLock } from './channel-messages';
 import { claimAnswered, type ReversalAdvice, submitProvision, voucherEvent } from './messages';
-import {
-  type AdviceTarget,
-  askProvider,
-  awaitSettlement,
-  finishEarlyReversal,
-  finishRepeat,
-  newLifecycle,
-  providerAdvice,
-  receiveRequest,
-  reportingChain,
-  type SettlementLock,
-  settle,
-  storeAndForward,
-} from './transaction';
-import { voucherLifecycle } from './voucher-lifecycle';
+import { askProvider, storeAndForward } from './provider-leg';
+import { finishEarlyReversal, finishRepeat, reportingChain } from './recording';
+import { startVoucherWorkflow, tellAdvicesSettled } from './voucher-link';
 
 /**
  * The patch under which a single-messaging voucher is usable as soon as the channel has its 201:
@@ -52,6 +25,13 @@ import { voucherLifecycle } from './voucher-lifecycle';
  * reversal within the window takes it back unless it was used.
  */
 const singleMessagingVoucherAtAnswer = 'single-messaging-voucher-at-answer';
+
+/** A single-messaging voucher usable from the channel's 201: its key, and the confirmation its workflow holds. */
+interface UsableVoucher {
+  key: string;
+  confirmationId: string;
+  reference: string;
+}
 
 /**
  * One voucher provision and its life cycle: ask the provider once, answer the channel, then
@@ -67,32 +47,14 @@ export async function provisionVoucher(origin?: TransactionOrigin, request?: Pro
   let voucherWorkflowReady = false;
   // And a single-messaging voucher as soon as the channel has its 201.
   let answerReady = false;
-  // Single messaging: the voucher's workflow started with the answer, and the switch's confirmation it holds.
-  let usableVoucher: { key: string; confirmationId: string; reference: string } | undefined;
-  // The voucher's workflow's answer to a withdrawal.
-  const withdrawal: { answer?: ClaimAnswer } = {};
-  setHandler(claimAnswered, (answer) => {
-    withdrawal.answer = answer;
-  });
+  let usableVoucher: UsableVoucher | undefined;
+  const withdraw = voucherWithdrawal(() => usableVoucher);
   const received = await receiveRequest('provision', state, submitProvision, {
     startedWith: request,
     lock,
     adviceInEffect: () => voucherWorkflowReady || state.phase !== 'CONFIRMED',
     answerInEffect: () => answerReady,
-    beforeReversal: async (advice: ReversalAdvice) => {
-      if (!usableVoucher) return undefined;
-      withdrawal.answer = undefined;
-      await getExternalWorkflowHandle(voucherWorkflowId(usableVoucher.key)).signal(voucherEvent, {
-        type: 'withdraw',
-        reference: usableVoucher.reference,
-        workflowId: workflowInfo().workflowId,
-      });
-      const answered = () => withdrawal.answer;
-      await condition(() => answered() !== undefined);
-      const answer = answered() as ClaimAnswer;
-      if (answer.granted) return undefined;
-      return refusedClaimAnswer(answer, advice.id, advice.requestId);
-    },
+    beforeReversal: withdraw,
   });
   if (received.earlierRun) return finishRepeat(state);
   const input = received.input;
@@ -109,9 +71,10 @@ export async function provisionVoucher(origin?: TransactionOrigin, request?: Pro
   state.providerLeg = attempt.trace;
   state.phase = phaseAfter(attempt);
   if (!attempt.ok && state.phase === 'REVERSED') {
-    settle(state, 'reverse', uuid4(), 'switch', switchReversalReason(attempt.failure));
+    const reason = switchReversalReason(attempt.failure);
+    settle(state, { kind: 'reverse', id: uuid4(), origin: 'switch', reason }, new Date());
   }
-  const reporting = reportingChain(() => provisionReport(input, attempt, state));
+  const reporting = reportingChain(() => provisionReport(input, attempt, state, workflowInfo().runId));
   reporting.record();
   const voucherKey = attempt.ok ? attempt.voucherKey : undefined;
   const target: AdviceTarget = {
@@ -122,6 +85,10 @@ export async function provisionVoucher(origin?: TransactionOrigin, request?: Pro
     requestReference: input.switchReference,
     channelMessageId: input.request.id,
   };
+  const voucherRecord = (key: string, confirmationId: string | undefined) =>
+    isProvisionAnswer(state.answer)
+      ? voucherRecordOf(input, state.answer, key, confirmation(target, confirmationId), capabilities)
+      : undefined;
 
   if (
     input.messaging === 'single' &&
@@ -130,25 +97,23 @@ export async function provisionVoucher(origin?: TransactionOrigin, request?: Pro
     patched(singleMessagingVoucherAtAnswer)
   ) {
     const confirmationId = uuid4();
-    const confirmation = pendingConfirmation(target, confirmationId);
-    const record = voucherRecord(input, state.answer as ChannelAnswer, voucherKey, confirmation, capabilities);
+    const record = voucherRecord(voucherKey, confirmationId);
     // A reversal arriving meanwhile waits, so that it finds the voucher to take back.
     lock.held = true;
-    if (await startVoucherWorkflow({ ...record, withdrawable: true })) {
+    if (record && (await startVoucherWorkflow({ ...record, withdrawable: true }))) {
       usableVoucher = { key: voucherKey, confirmationId, reference: input.switchReference };
     }
     lock.held = false;
   }
   answerReady = true;
-  const confirmationId = usableVoucher?.confirmationId;
+  const heldConfirmation = usableVoucher?.confirmationId;
   await awaitSettlement(state, input.settleAfterMs, input.messaging, {
     lock,
-    adviceId: confirmationId === undefined ? undefined : () => confirmationId,
+    adviceId: heldConfirmation === undefined ? undefined : () => heldConfirmation,
   });
   if (state.phase === 'CONFIRMED' && voucherKey !== undefined && !usableVoucher) {
-    const confirmation = state.advices.find((a) => a.kind === 'confirm');
-    const pending = confirmation && pendingConfirmation(target, confirmation.id);
-    await startVoucherWorkflow(voucherRecord(input, state.answer as ChannelAnswer, voucherKey, pending, capabilities));
+    const record = voucherRecord(voucherKey, state.advices.find((a) => a.kind === 'confirm')?.id);
+    if (record) await startVoucherWorkflow(record);
   }
   voucherWorkflowReady = true;
   if (state.advices.length > 0) {
@@ -156,102 +121,41 @@ export async function provisionVoucher(origin?: TransactionOrigin, request?: Pro
     await storeAndForward(target, state.advices);
     reporting.record();
     if (state.phase === 'CONFIRMED' && voucherKey !== undefined) {
-      await confirmationDelivered(voucherKey, state.advices, usableVoucher?.confirmationId);
+      // Under the switch's own confirmation id too, for a single-messaging voucher usable before it was confirmed.
+      const delivered = state.advices.filter((a) => a.kind === 'confirm' && a.saf !== 'pending');
+      await tellAdvicesSettled(voucherKey, new Set(delivered.flatMap((a) => [a.id, heldConfirmation ?? a.id])));
     }
   }
   await reporting.finish();
   return state;
 }
 
-/** The confirmation the voucher's provider must have before anything else is asked of it; none if it takes no advices. */
-function pendingConfirmation(target: AdviceTarget, adviceId: string): PendingAdvice | undefined {
-  if (!target.supportsAdvices) return undefined;
-  return { operation: adviceOperations.provision.confirm, ...providerAdvice(target, { id: adviceId }) };
-}
-
-/** The voucher as its workflow keeps it: the details the channel was answered with. */
-function voucherRecord(
-  input: ProvisionInput,
-  answer: ChannelAnswer,
-  key: string,
-  pending: PendingAdvice | undefined,
-  capabilities: ProviderCapabilities,
-): VoucherRecord {
-  const { voucher, product, amounts, receiver, settlementEntity, thirdPartyIdentifiers, rrn, posInfo } =
-    answer.body as unknown as VoucherDetails;
-  return {
-    key,
-    provider: input.provider,
-    voucherProvider: input.voucherProvider,
-    voucher,
-    product,
-    amounts,
-    receiver,
-    settlementEntity,
-    thirdPartyIdentifiers,
-    rrn,
-    posInfo,
-    provision: { channelId: input.channelId, requestId: input.request.id, switchReference: input.switchReference },
-    state: 'REDEEMABLE',
-    pendingAdvices: pending ? [pending] : [],
-    // Absent for inputs from before capabilities travelled with the transaction, as the record was then.
-    ...(input.capabilities ? { capabilities } : {}),
-  };
-}
-
-/** Starts the voucher's workflow; false when a voucher with that code already has one. */
-async function startVoucherWorkflow(record: VoucherRecord): Promise<boolean> {
-  try {
-    await startChild(voucherLifecycle, {
-      workflowId: voucherWorkflowId(record.key),
-      args: [record],
-      // The voucher outlives its provision.
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-    });
-    return true;
-  } catch (error) {
-    // Only a voucher code issued twice gets here; the first voucher keeps the code.
-    log.error('voucher workflow not started', { voucherKey: record.key, error: (error as Error).message });
-    return false;
-  }
+/** The confirmation the voucher's provider must have before anything else is asked of it. */
+function confirmation(target: AdviceTarget, adviceId: string | undefined) {
+  return adviceId === undefined ? undefined : pendingAdvice(target, { kind: 'confirm', id: adviceId });
 }
 
 /**
- * The voucher's workflow learns that its provider has the confirmation, under the id it holds
- * it by (the switch's own, for a single-messaging voucher usable before it was confirmed).
+ * A channel's reversal of a single-messaging voucher that was usable from its 201 first takes
+ * the voucher back from its workflow; a voucher already used refuses it, with the reason.
  */
-async function confirmationDelivered(voucherKey: string, advices: Lifecycle['advices'], heldAs?: string) {
-  const voucher = getExternalWorkflowHandle(voucherWorkflowId(voucherKey));
-  for (const advice of advices.filter((a) => a.kind === 'confirm' && a.saf !== 'pending')) {
-    for (const adviceId of new Set([advice.id, heldAs ?? advice.id])) {
-      await voucher.signal(voucherEvent, { type: 'adviceSettled', adviceId }).catch(() => undefined);
-    }
-  }
-}
-
-function provisionReport(input: ProvisionInput, attempt: ProvisionAttempt, lifecycle: Lifecycle): TransactionReport {
-  const { request } = input;
-  const amount = request.amounts?.requestAmount;
-  const issued = attempt.ok ? attempt : undefined;
-  return {
-    type: 'provision',
-    transactionId: input.transactionId,
-    runId: workflowInfo().runId,
-    channelId: input.channelId,
-    channelPath: channelPaths.provision,
-    request,
-    receivedAt: input.receivedAt,
-    answeredAt: lifecycle.answeredAt,
-    provider: input.provider,
-    voucherProvider: input.voucherProvider,
-    productId: request.product?.productId,
-    amount: amount && { amount: amount.amount, currency: amount.currency },
-    switchReference: input.switchReference,
-    providerReference: issued?.value.providerReference,
-    voucherCode: issued?.value.voucher.code,
-    voucherKey: issued?.voucherKey,
-    voucherSerialNumber: issued?.value.voucher.serialNumber,
-    providerLeg: attempt.trace,
-    lifecycle,
+function voucherWithdrawal(usable: () => UsableVoucher | undefined) {
+  const withdrawal: { answer?: ClaimAnswer } = {};
+  setHandler(claimAnswered, (answer) => {
+    withdrawal.answer = answer;
+  });
+  return async (advice: ReversalAdvice) => {
+    const voucher = usable();
+    if (!voucher) return undefined;
+    withdrawal.answer = undefined;
+    await getExternalWorkflowHandle(voucherWorkflowId(voucher.key)).signal(voucherEvent, {
+      type: 'withdraw',
+      reference: voucher.reference,
+      workflowId: workflowInfo().workflowId,
+    });
+    await condition(() => withdrawal.answer !== undefined);
+    const answer = withdrawal.answer as ClaimAnswer | undefined;
+    if (!answer || answer.granted) return undefined;
+    return refusedClaimAnswer(answer, advice.id, advice.requestId);
   };
 }

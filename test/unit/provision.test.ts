@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { assert, describe, expect, it } from 'vitest';
 import { isProvisionAnswer } from '../../src/contract/answers';
+import { provisionRequest } from '../../src/contract/provision';
 import { providerProfiles } from '../../src/domain/providers';
 import { answerProvision, type ProvisionInput, phaseAfter, switchReferenceFor } from '../../src/domain/provision';
 import { makeProvisionRequest } from '../helpers/fixtures';
@@ -15,7 +16,7 @@ const input = (): ProvisionInput => ({
   settleAfterMs: 60_000,
   switchInstitution: { id: '33333333', name: 'Voucher Switch' },
   providerInstitution: providerProfiles.ott.institution,
-  request: makeProvisionRequest({ receiver: undefined }) as unknown as ProvisionInput['request'],
+  request: provisionRequest.parse(makeProvisionRequest({ receiver: undefined })),
   receivedAt: '2026-01-01T00:00:00.000Z',
 });
 
