@@ -46,9 +46,14 @@ const { findEarlierRun: findEarlierRunNow } = proxyLocalActivities<Activities>({
   retry: { maximumAttempts: 1 },
 });
 
-/** The same look-up as a regular activity, for a reversal deciding from an update handler. */
+/**
+ * The same look-up as a regular activity, for a reversal deciding from an update handler. As
+ * tightly bounded, queueing included: a request arriving meanwhile waits for the decision, and
+ * the channel for the request.
+ */
 const { findEarlierRun: findEarlierRunDurably } = proxyActivities<Activities>({
-  startToCloseTimeout: '5 seconds',
+  startToCloseTimeout: '1 second',
+  scheduleToCloseTimeout: '2 seconds',
   retry: { maximumAttempts: 1 },
 });
 
