@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { createApp } from './api/app';
@@ -9,13 +10,20 @@ import { cachedVerifier } from './api/credentials';
 import { loginGuard } from './api/login-guard';
 import { networks } from './api/networks';
 import { createOAuth } from './api/oauth';
-import { temporalTransactions, temporalVouchers } from './api/transactions';
+import {
+  type TransactionGateway,
+  temporalTransactions,
+  temporalVouchers,
+  type VoucherDirectory,
+} from './api/transactions';
 import type { Config } from './config';
 import type { ReportingStore } from './db/client';
 import { findEarlierRun, findVoucherKeyBySerial } from './db/queries/transactions';
+import type { ProviderRegistry } from './domain/provider-protocol';
 import { type ProviderId, providerIds } from './domain/providers';
-import { switchReferenceFor } from './domain/provision';
+import { type ProvisionInput, switchReferenceFor } from './domain/provision';
 import type { LastingState } from './domain/report';
+import type { UseInput } from './domain/use';
 import { listen, type RunningServer } from './http-server';
 import type { Logger } from './log';
 import type { Metrics } from './metrics';
@@ -32,7 +40,7 @@ import { submitProvision, submitUse } from './workflows/messages';
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
 /** The payload codec every client and worker of the switch shares. */
-const payloadCodec = (config: Config) =>
+export const payloadCodec = (config: Config) =>
   createEncryptionCodec(config.payloadCodec.keys, { refusePlain: config.payloadCodec.refusePlain });
 
 export interface RunningWorker {
@@ -83,43 +91,41 @@ export interface RunningApi {
   stop(): Promise<void>;
 }
 
-/** Starts the channel API on the configured port, over HTTPS when a certificate is configured. */
-export async function startApi(
-  config: Config,
-  address: string,
-  reporting: ReportingStore,
-  logger: Logger,
-  metrics?: Metrics,
-): Promise<RunningApi> {
-  const connection = await Connection.connect({ address });
-  const codec = payloadCodec(config);
-  const client = new Client({
-    connection,
-    namespace: config.temporal.namespace,
-    dataConverter: switchDataConverter(codec),
-  });
+/** The switch's stable reference for a transaction (see `switchReferenceFor`). */
+export const referenceFor = (transactionId: string) =>
+  switchReferenceFor(transactionId, (text) => createHash('sha256').update(text).digest('hex'));
+
+/**
+ * What the channel API is built from besides its configuration: where its transactions and
+ * vouchers live (Temporal, for `startApi`), the providers its product catalogue asks, and the
+ * reporting copy.
+ */
+export interface ApiParts {
+  reporting: Pick<ReportingStore, 'db' | 'ping'>;
+  provisions: TransactionGateway<ProvisionInput>;
+  redemptions: TransactionGateway<UseInput>;
+  refunds: TransactionGateway<UseInput>;
+  vouchers: VoucherDirectory;
+  providers: ProviderRegistry;
+  /** Resolves when Temporal answers, rejects otherwise. */
+  temporalHealth(): Promise<void>;
+  codec: PayloadCodec;
+  logger: Logger;
+  metrics?: Metrics;
+}
+
+/** The channel API wired from the configuration and its parts; `startApi` serves it, tests call `app.request`. */
+export function switchApp(config: Config, parts: ApiParts) {
+  const { reporting, providers, codec } = parts;
   const oauth = config.api.oauth && createOAuth(config.api.oauth);
-  const providers = createProviderRegistry({ baseUrl: config.providers.simulatorUrl, metrics });
-  const sealer = createSealer(codec);
-  const referenceFor = (transactionId: string) =>
-    switchReferenceFor(transactionId, (text) => createHash('sha256').update(text).digest('hex'));
-  const gateway = {
-    client,
-    taskQueue: config.temporal.taskQueue,
-    responseTimeoutMs: config.api.channelResponseTimeoutMs,
-    abandonmentId: (transactionId: string) => referenceFor(`${transactionId}#abandoned`),
-    earlierRun: (transactionId: string) =>
-      findEarlierRun(reporting.db, (sealed) => sealer.unseal<LastingState>(sealed), transactionId),
-    logger,
-  };
   // One hashing budget for every login this process checks, channels' and operators'.
   const verifier = cachedVerifier({ guard: loginGuard(config.api.login) });
   const operators = operatorDirectory(config.operators, verifier);
-  const app = createApp({
+  return createApp({
     channels: channelDirectory(config.channels, { verifyBearer: oauth?.verifyBearer, verifier }),
     trustedProxies: networks(config.api.trustedProxies),
     clientCertificates: config.api.tls?.clientChannels,
-    metrics,
+    metrics: parts.metrics,
     metricsRequireOperator: config.metrics.requireOperator,
     oauth,
     rateLimit: config.api.rateLimit,
@@ -130,10 +136,10 @@ export async function startApi(
       authorize: operators.authorize,
       allowedOrigins: config.payloadCodec.allowedOrigins,
     },
-    provisions: temporalTransactions('provision', submitProvision, gateway),
-    redemptions: temporalTransactions('redemption', submitUse, gateway),
-    refunds: temporalTransactions('refund', submitUse, gateway),
-    vouchers: temporalVouchers(client),
+    provisions: parts.provisions,
+    redemptions: parts.redemptions,
+    refunds: parts.refunds,
+    vouchers: parts.vouchers,
     voucherKey: voucherKeyer(config.vouchers.hashKey),
     voucherKeyBySerial: (channelId, serialNumber) => findVoucherKeyBySerial(reporting.db, channelId, serialNumber),
     catalogue: new ProductCatalogue({
@@ -151,12 +157,52 @@ export async function startApi(
     settleAfterMs: (messaging) =>
       messaging === 'single' ? config.settlement.confirmationWindowMs : config.settlement.confirmationDeadlineMs,
     health: {
-      temporal: () => client.withDeadline(Date.now() + 2_000, () => connection.healthService.check({})).then(() => {}),
+      temporal: parts.temporalHealth,
       reportingStore: () => reporting.ping(),
     },
-    logger,
+    logger: parts.logger,
     clock: () => new Date(),
     referenceFor,
+  });
+}
+
+/** Starts the channel API on the configured port, over HTTPS when a certificate is configured. */
+export async function startApi(
+  config: Config,
+  address: string,
+  reporting: ReportingStore,
+  logger: Logger,
+  metrics?: Metrics,
+): Promise<RunningApi> {
+  const connection = await Connection.connect({ address });
+  const codec = payloadCodec(config);
+  const client = new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    dataConverter: switchDataConverter(codec),
+  });
+  const sealer = createSealer(codec);
+  const gateway = {
+    client,
+    taskQueue: config.temporal.taskQueue,
+    responseTimeoutMs: config.api.channelResponseTimeoutMs,
+    abandonmentId: (transactionId: string) => referenceFor(`${transactionId}#abandoned`),
+    earlierRun: (transactionId: string) =>
+      findEarlierRun(reporting.db, (sealed) => sealer.unseal<LastingState>(sealed), transactionId),
+    logger,
+  };
+  const app = switchApp(config, {
+    reporting,
+    provisions: temporalTransactions('provision', submitProvision, gateway),
+    redemptions: temporalTransactions('redemption', submitUse, gateway),
+    refunds: temporalTransactions('refund', submitUse, gateway),
+    vouchers: temporalVouchers(client),
+    providers: createProviderRegistry({ baseUrl: config.providers.simulatorUrl, metrics }),
+    temporalHealth: () =>
+      client.withDeadline(Date.now() + 2_000, () => connection.healthService.check({})).then(() => {}),
+    codec,
+    logger,
+    metrics,
   });
   const server = await listen(app, config.api.port, config.api.host, config.api.tls);
   return {

@@ -1,6 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { z } from '@hono/zod-openapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorDetail, type formatErrorEntry } from '../../src/contract/error-detail';
+import { provisionResponse } from '../../src/contract/provision';
 import type { VoucherUse } from '../../src/domain/voucher';
+import { expectErrorDetail, expectNothingHappened as nothingHappened, send } from '../helpers/channel';
 import {
   basicAuth,
   type Json,
@@ -11,21 +15,21 @@ import {
   makeRefundRequest,
   makeReversal,
 } from '../helpers/fixtures';
-import { startTestSwitch, type TestSwitch } from '../helpers/switch';
-import { expectErrorDetail, expectNothingHappened as nothingHappened, send } from './channel';
-import { nullsIn } from './openapi-schema';
+import type { OpenApi } from '../helpers/openapi-schema';
+import { createTestApp, type TestApp } from '../helpers/test-app';
 
-let sw: TestSwitch;
+let sw: TestApp;
 
 beforeAll(async () => {
-  sw = await startTestSwitch();
+  sw = await createTestApp();
 });
 afterAll(() => sw?.stop());
 
-type FormatErrors = { formatErrors: Array<{ field: string; msg: string; value?: unknown }> };
+type FormatError = z.infer<typeof formatErrorEntry>;
 
 const expectNothingHappened = (id: string, type?: VoucherUse) => nothingHappened(sw, id, type);
-const formatErrorsOf = (body: Json | undefined) => (body?.detailMessage as FormatErrors | undefined)?.formatErrors;
+/** The FORMAT_ERROR entries of an answer, which must be an ErrorDetail. */
+const formatErrorsOf = (body: Json | undefined) => errorDetail.parse(body).detailMessage?.formatErrors;
 const uuidMessage = 'UUID must conform to the format 8-4-4-4-12 hexadecimal values';
 
 function without(request: Json, path: string[]): Json {
@@ -43,11 +47,11 @@ describe('POST /suv/v1/vouchers validation', () => {
 
     expect(status).toBe(400);
     expect(body).toMatchObject({ id: request.id, errorType: 'FORMAT_ERROR' });
-    expect((body.detailMessage as FormatErrors).formatErrors[0]).toMatchObject({
+    expect(formatErrorsOf(body)?.[0]).toMatchObject({
       field: 'colour',
       msg: "Unrecognized field 'colour'",
     });
-    await expectNothingHappened(request.id as string);
+    expectNothingHappened(request.id as string);
   });
 
   it('lists every missing field as "<path> may not be null"', async () => {
@@ -57,15 +61,17 @@ describe('POST /suv/v1/vouchers validation', () => {
     const { status, body } = await sw.post('/suv/v1/vouchers', request);
 
     expect(status).toBe(400);
-    const messages = (body.detailMessage as FormatErrors).formatErrors.map((e) => e.msg).sort();
+    const messages = formatErrorsOf(body)
+      ?.map((e) => e.msg)
+      .sort();
     expect(messages).toEqual(['client may not be null', 'originator.merchant.merchantName.city may not be null']);
-    await expectNothingHappened(request.id as string);
+    expectNothingHappened(request.id as string);
   });
 
   it('refuses an id that is not 8-4-4-4-12 hex, and accepts one without RFC 4122 version bits', async () => {
     const bad = await sw.post('/suv/v1/vouchers', makeProvisionRequest({ id: 'not-a-uuid' }));
     expect(bad.status).toBe(400);
-    expect((bad.body.detailMessage as FormatErrors).formatErrors).toEqual([
+    expect(formatErrorsOf(bad.body)).toEqual([
       { field: 'id', msg: 'UUID must conform to the format 8-4-4-4-12 hexadecimal values', value: 'not-a-uuid' },
     ]);
 
@@ -94,7 +100,7 @@ describe('POST /suv/v1/vouchers authentication', () => {
       expect(status).toBe(401);
       expect(body.errorType).toBe('AUTHENTICATION_ERROR');
     }
-    await expectNothingHappened(request.id as string);
+    expectNothingHappened(request.id as string);
   });
 
   it('answers 400 AUTHENTICATION_ERROR when the credentials belong to another client than client.id', async () => {
@@ -104,7 +110,7 @@ describe('POST /suv/v1/vouchers authentication', () => {
     expect(status).toBe(400);
     expect(body).toMatchObject({ id: request.id, errorType: 'AUTHENTICATION_ERROR' });
     expect(body).not.toHaveProperty('originalId');
-    await expectNothingHappened(request.id as string);
+    expectNothingHappened(request.id as string);
   });
 });
 
@@ -193,7 +199,7 @@ describe('POST /suv/v1/vouchers validation in the contract order (§1.3)', () =>
       expect(status).toBe(400);
       expect(body).toMatchObject({ id: request.id, errorType: 'FORMAT_ERROR' });
       expect(formatErrorsOf(body)?.[0]).toMatchObject({ field, msg: "Unrecognized field 'colour'" });
-      await expectNothingHappened(request.id as string);
+      expectNothingHappened(request.id as string);
     }
   });
 
@@ -208,7 +214,7 @@ describe('POST /suv/v1/vouchers validation in the contract order (§1.3)', () =>
       const { status, body } = await sw.post('/suv/v1/vouchers', request);
       expect(status).toBe(400);
       expect(formatErrorsOf(body)).toEqual([{ field, msg: `${field} may not be null` }]);
-      await expectNothingHappened(request.id as string);
+      expectNothingHappened(request.id as string);
     }
   });
 
@@ -224,46 +230,12 @@ describe('POST /suv/v1/vouchers validation in the contract order (§1.3)', () =>
 });
 
 describe('POST /suv/v1/vouchers answers', () => {
-  it.each([
-    '2018-12-07T07:50:17.483+02:00',
-    '2018-12-07T07:50:17.483Z',
-    '2018-12-07T07:50:17Z',
-    '2018-12-07T07:50:17.123456789-05:30',
-    '2018-12-07t07:50:17.48z',
-  ])('echoes the time %s byte for byte', async (time) => {
-    const response = await send(sw, 'POST', '/suv/v1/vouchers', { body: makeProvisionRequest({ time }) });
-    expect(response.status).toBe(201);
-    expect(response.text).toContain(`"time":${JSON.stringify(time)}`);
-  });
-
-  it('answers a numeric currency as the string "710"', async () => {
-    const request = makeProvisionRequest({ amounts: { requestAmount: { amount: 5_000, currency: 710 } } });
-    const { status, body } = await sw.post('/suv/v1/vouchers', request);
-    expect(status).toBe(201);
-    expect(body.amounts).toEqual({ requestAmount: { amount: 5_000, currency: '710' } });
-  });
-
-  it('takes an optional field sent as null for an absent one, and never answers a null', async () => {
-    const request = makeProvisionRequest({
-      settlementEntity: null,
-      basketRef: null,
-      amounts: { requestAmount: { amount: 5_000, currency: '710', ledgerIndicator: null }, feeAmount: null },
-      posInfo: { entryMode: 'KEYED', pinPad: null, lines: ['a', null] },
-    });
-    const { status, body } = await sw.post('/suv/v1/vouchers', request);
-    expect(status).toBe(201);
-    expect(nullsIn(body)).toEqual([]);
-    expect(body).not.toHaveProperty('basketRef');
-    expect(body.amounts).toEqual({ requestAmount: { amount: 5_000, currency: '710' } });
-    expect(body.posInfo).toEqual({ entryMode: 'KEYED', lines: ['a'] });
-  });
-
   it("answers 201 with Location and at least four thirdPartyIdentifiers, the channel's two first", async () => {
     const request = makeProvisionRequest();
     const { status, headers, body } = await sw.post('/suv/v1/vouchers', request);
     expect(status).toBe(201);
     expect(headers.get('location')).toBe(`/suv/v1/vouchers/${request.id}`);
-    const identifiers = body.thirdPartyIdentifiers as Json[];
+    const identifiers = provisionResponse.parse(body).thirdPartyIdentifiers;
     expect(identifiers.length).toBeGreaterThanOrEqual(4);
     expect(identifiers.slice(0, 2)).toEqual(request.thirdPartyIdentifiers);
   });
@@ -291,7 +263,7 @@ describe('identifiers in FORMAT_ERRORs (§1.4)', () => {
     expect(broken.body).not.toHaveProperty('id');
     expect(broken.body).not.toHaveProperty('originalId');
     const type = path.startsWith('/suv/v1/vouchers') ? undefined : (path.split('/')[3]?.slice(0, -1) as VoucherUse);
-    await expectNothingHappened(requestId, type);
+    expectNothingHappened(requestId, type);
   });
 
   it.each([
@@ -318,7 +290,7 @@ describe('redemption, refund and lookup validation', () => {
     ['/suv/v1/redemptions', makeRedemptionRequest, 'redemption'],
     ['/suv/v1/refunds', makeRefundRequest, 'refund'],
   ] as const)('%s refuses what §1.3 refuses, and changes nothing', async (path, make, type) => {
-    const cases: Array<[Json, FormatErrors['formatErrors']]> = [
+    const cases: Array<[Json, FormatError[]]> = [
       [
         withAt(make('1234'), ['voucher', 'colour'], 1),
         [{ field: 'voucher.colour', msg: "Unrecognized field 'colour'", value: 1 }],
@@ -335,7 +307,7 @@ describe('redemption, refund and lookup validation', () => {
       expect(status).toBe(400);
       expect(body).toMatchObject({ id: request.id, errorType: 'FORMAT_ERROR' });
       expect(formatErrorsOf(body)).toEqual(entries);
-      await expectNothingHappened(request.id as string, type);
+      expectNothingHappened(request.id as string, type);
     }
   });
 
@@ -396,18 +368,18 @@ describe('every error is an ErrorDetail', () => {
     const request = makeProvisionRequest();
     const answer = await send(sw, 'POST', '/suv/v1/vouchers', { body: request, contentType: 'text/plain' });
     expect(answer.body).toMatchObject({ id: request.id, errorType: 'FORMAT_ERROR' });
-    await expectNothingHappened(request.id as string);
+    expectNothingHappened(request.id as string);
   });
 });
 
 describe('GET /docs', () => {
   it('is a self-contained HTML page listing every operation of /openapi.json', async () => {
-    const doc = (await sw.get('/openapi.json')).body as { paths: Record<string, Record<string, Json>> };
+    const doc = (await sw.get('/openapi.json')).body as unknown as OpenApi;
     const page = await send(sw, 'GET', '/docs');
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     const operationIds = Object.values(doc.paths).flatMap((methods) =>
-      Object.values(methods).map((op) => op.operationId as string),
+      Object.values(methods).map((op) => op.operationId),
     );
     expect(operationIds.length).toBeGreaterThanOrEqual(13);
     for (const id of operationIds) expect(page.text).toContain(`id="op-${id}"`);

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorDetail } from '../../src/contract/error-detail';
 import type { VoucherUse } from '../../src/domain/voucher';
+import { type Answer, expectErrorDetail, expectNothingHappened, send } from '../helpers/channel';
 import {
   type Json,
   makeAdvice,
@@ -11,9 +13,8 @@ import {
   makeRefundRequest,
   makeReversal,
 } from '../helpers/fixtures';
-import { startTestSwitch, type TestSwitch } from '../helpers/switch';
-import { type Answer, expectErrorDetail, expectNothingHappened, send } from './channel';
-import { nullsIn, type OpenApi, operation, type Schema, validate } from './openapi-schema';
+import { nullsIn, type OpenApi, operation, type Schema, validate } from '../helpers/openapi-schema';
+import { createTestApp, type TestApp } from '../helpers/test-app';
 
 /**
  * Properties of the channel API's validation (contract §1.3), with the switch's own OpenAPI
@@ -21,11 +22,11 @@ import { nullsIn, type OpenApi, operation, type Schema, validate } from './opena
  * nothing; a body it allows must not be. Whatever comes in, no 5xx, and every answer is documented.
  */
 
-let sw: TestSwitch;
+let sw: TestApp;
 let doc: OpenApi;
 
 beforeAll(async () => {
-  sw = await startTestSwitch();
+  sw = await createTestApp();
   doc = (await send(sw, 'GET', '/openapi.json')).body as unknown as OpenApi;
 });
 afterAll(() => sw?.stop());
@@ -164,9 +165,8 @@ describe.each(endpoints)('$operationId', (endpoint) => {
         const refused = validate(doc, requestSchema(operationId), judged).length > 0;
         expect(isFormatError(answer), `${JSON.stringify(m)} → ${answer.text}`).toBe(refused);
         if (!refused) return;
-        await expectNothingHappened(sw, message[endpoint.key] as string, endpoint.type);
-        const detail = answer.body?.detailMessage as { formatErrors: Array<{ field: string; msg: string }> };
-        const entries = detail.formatErrors;
+        expectNothingHappened(sw, message[endpoint.key] as string, endpoint.type);
+        const entries = errorDetail.parse(answer.body).detailMessage?.formatErrors ?? [];
         if (m.kind === 'extra') {
           const field = fieldPath([...m.path, m.name]);
           expect(entries[0]).toMatchObject({ field, msg: `Unrecognized field '${m.name}'` });
@@ -201,7 +201,7 @@ describe('any body to any POST endpoint', () => {
           parsed = JSON.parse(text);
         } catch {}
         const key = isObject(parsed) ? parsed[endpoint.key] : undefined;
-        if (typeof key === 'string') await expectNothingHappened(sw, key, endpoint.type);
+        if (typeof key === 'string') expectNothingHappened(sw, key, endpoint.type);
       }),
       { numRuns: 60 },
     );

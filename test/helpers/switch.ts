@@ -19,7 +19,7 @@ let runtimeInstalled = false;
 let bundle: Promise<WorkflowBundle> | undefined;
 
 /** Bundles the workflows once per test file, quietly. */
-function workflowBundle(): Promise<WorkflowBundle> {
+export function workflowBundle(): Promise<WorkflowBundle> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
@@ -55,7 +55,8 @@ export function channelList(plain: string): string {
  */
 export async function startTestSwitch(env: Record<string, string> = {}, client?: ClientTls) {
   const address = inject('temporalAddress');
-  const simulator = await listen(createSimulatorApp().app, 0);
+  const sim = createSimulatorApp();
+  const simulator = await listen(sim.app, 0);
   const config = loadConfig(
     {
       PORT: '0',
@@ -108,6 +109,8 @@ export async function startTestSwitch(env: Record<string, string> = {}, client?:
     },
     simulator: {
       url: simulator.url,
+      /** Resolves once the simulator has received a matching message, before it answers it. */
+      received: sim.received,
       async behave(behaviour: Behaviour) {
         const response = await fetch(`${simulator.url}/sim/behaviours`, {
           method: 'POST',

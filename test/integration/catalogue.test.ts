@@ -3,6 +3,7 @@ import { listen, type RunningServer } from '../../src/http-server';
 import { ProductCatalogue } from '../../src/providers/catalogue';
 import { createProviderRegistry } from '../../src/providers/registry';
 import { createSimulatorApp } from '../../src/providers/simulator/app';
+import { eventually } from '../helpers/eventually';
 
 let simulator: RunningServer;
 let sim: ReturnType<typeof createSimulatorApp>;
@@ -45,7 +46,8 @@ describe('ProductCatalogue', () => {
 
     clock.now = 61_000;
     await products.products();
-    await new Promise((resolve) => setTimeout(resolve, 100)); // the refresh runs in the background
+    // The refresh runs in the background.
+    await eventually(async () => lookups('ott').length > before + 1 || undefined);
     expect(lookups('ott').length).toBe(before + 2);
   });
 
@@ -57,8 +59,7 @@ describe('ProductCatalogue', () => {
 
     clock.now = 120_000;
     await products.products();
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(lookups('yoyo').at(-1)?.outcome).toBe('down');
+    await eventually(async () => lookups('yoyo').at(-1)?.outcome === 'down' || undefined);
     expect(await products.findProduct('yoyo-spotify-60')).toMatchObject({ provider: 'yoyo' });
   });
 

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowIdFor } from '../../src/domain/provision';
-import { nullsIn, type OpenApi, operation, validate } from '../api/openapi-schema';
 import { eventually } from '../helpers/eventually';
 import {
   basicAuth,
@@ -13,6 +12,7 @@ import {
   makeRedemptionRequest,
   makeReversal,
 } from '../helpers/fixtures';
+import { nullsIn, type OpenApi, operation, validate } from '../helpers/openapi-schema';
 import { temporaryDatabase } from '../helpers/postgres';
 import { startTestSwitch, type TestSwitch } from '../helpers/switch';
 
@@ -353,7 +353,7 @@ describe('the OpenAPI document', () => {
       expect(validate(doc, schema ?? {}, answer.body), `${operationId} ${status}: ${answer.text}`).toEqual([]);
       expect(nullsIn(answer.body)).toEqual([]);
     }
-    // That every documented status is produced is test/api/openapi-responses.test.ts's to show.
+    // That every documented status is produced is test/integration/openapi-responses.test.ts's to show.
     for (const operationId of ['listTransactions', 'getTransaction', 'safBacklog']) {
       const documented = Object.keys(operation(doc, operationId).responses).map(Number);
       const produced = answers.filter(([id]) => id === operationId).map(([, , , status]) => status);

@@ -157,7 +157,9 @@ describe('provider failures', () => {
     await sw.simulator.behave({ provider: 'flash', operation: 'provision', mode: 'decline', count: 1 });
     const request = makeProvisionRequest();
     expect((await sw.post('/suv/v1/vouchers', request)).status).toBe(404);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // A reversal would be delivered before the transaction's workflow finishes.
+    const final = await sw.client.workflow.getHandle(workflowIdFor('22222222', request.id as string)).result();
+    expect(final).toMatchObject({ phase: 'DECLINED', advices: [] });
     const ledger = await sw.simulator.ledger({ channelMessageId: request.id as string });
     expect(ledger.map((e) => e.operation)).toEqual(['provision']);
   });
@@ -177,7 +179,8 @@ describe('POST /suv/v1/vouchers/{provisionId}/retry', () => {
     await sw.simulator.behave({ provider: 'flash', operation: 'provision', mode: 'ok', count: 1, delayMs: 1_000 });
     const request = makeProvisionRequest();
     const original = sw.post('/suv/v1/vouchers', request);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The provider has the request and holds its answer for a second.
+    await sw.simulator.received({ operation: 'provision', channelMessageId: request.id as string });
     const retried = await sw.post(`/suv/v1/vouchers/${request.id}/retry`, request);
 
     expect(retried.status).toBe(201);

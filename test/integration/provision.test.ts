@@ -2,8 +2,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { findTransaction } from '../../src/db/queries/transactions';
 import { workflowIdFor } from '../../src/domain/provision';
 import { transactionSnapshot } from '../../src/workflows/messages';
+import { send } from '../helpers/channel';
 import { eventually } from '../helpers/eventually';
 import { basicAuth, makeAdvice, makeProvisionRequest } from '../helpers/fixtures';
+import { nullsIn } from '../helpers/openapi-schema';
 import { startTestSwitch, type TestSwitch } from '../helpers/switch';
 
 let sw: TestSwitch;
@@ -155,5 +157,42 @@ describe('POST /suv/v1/vouchers', () => {
     const { status, body } = await sw.post('/suv/v1/vouchers', request);
     expect(status).toBe(504);
     expect(body).toMatchObject({ id: request.id, errorType: 'GENERAL_ERROR' });
+  });
+});
+
+// Through the whole switch: the answer comes back from the workflow, through Temporal's payload conversion.
+describe('POST /suv/v1/vouchers answers as received', () => {
+  it.each([
+    '2018-12-07T07:50:17.483+02:00',
+    '2018-12-07T07:50:17.483Z',
+    '2018-12-07T07:50:17Z',
+    '2018-12-07T07:50:17.123456789-05:30',
+    '2018-12-07t07:50:17.48z',
+  ])('echoes the time %s byte for byte', async (time) => {
+    const response = await send(sw, 'POST', '/suv/v1/vouchers', { body: makeProvisionRequest({ time }) });
+    expect(response.status).toBe(201);
+    expect(response.text).toContain(`"time":${JSON.stringify(time)}`);
+  });
+
+  it('answers a numeric currency as the string "710"', async () => {
+    const request = makeProvisionRequest({ amounts: { requestAmount: { amount: 5_000, currency: 710 } } });
+    const { status, body } = await sw.post('/suv/v1/vouchers', request);
+    expect(status).toBe(201);
+    expect(body.amounts).toEqual({ requestAmount: { amount: 5_000, currency: '710' } });
+  });
+
+  it('takes an optional field sent as null for an absent one, and never answers a null', async () => {
+    const request = makeProvisionRequest({
+      settlementEntity: null,
+      basketRef: null,
+      amounts: { requestAmount: { amount: 5_000, currency: '710', ledgerIndicator: null }, feeAmount: null },
+      posInfo: { entryMode: 'KEYED', pinPad: null, lines: ['a', null] },
+    });
+    const { status, body } = await sw.post('/suv/v1/vouchers', request);
+    expect(status).toBe(201);
+    expect(nullsIn(body)).toEqual([]);
+    expect(body).not.toHaveProperty('basketRef');
+    expect(body.amounts).toEqual({ requestAmount: { amount: 5_000, currency: '710' } });
+    expect(body.posInfo).toEqual({ entryMode: 'KEYED', lines: ['a'] });
   });
 });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../src/config';
+import { provisionResponse } from '../../src/contract/provision';
 import { openReportingStore, type ReportingStore } from '../../src/db/client';
 import { workflowIdFor } from '../../src/domain/provision';
 import { listen, type RunningServer } from '../../src/http-server';
@@ -79,7 +80,8 @@ async function provisionAndKillTheWorker(provider: 'flash' | 'netcare', override
   sim.behaviours.add({ provider, operation: 'provision', mode: 'ok', count: 1, delayMs: 1_500 });
   const request = makeProvisionRequest(overrides);
   const answer = post(baseUrl, '/suv/v1/vouchers', request);
-  await new Promise((resolve) => setTimeout(resolve, 700)); // the provider call is under way
+  // The provider has the request and holds its answer for 1.5 s: the call is under way.
+  await sim.received({ provider, operation: 'provision', channelMessageId: request.id as string });
   workers.at(-1)?.kill('SIGKILL');
   return { request, answer };
 }
@@ -91,7 +93,8 @@ async function provisionThroughACrash(provider: 'flash' | 'netcare', overrides =
   const response = await answer;
   const handle = api.client.workflow.getHandle(workflowIdFor(demoChannel.clientId, request.id as string));
   const ledger = () => sim.ledger.filter((e) => e.channelMessageId === request.id);
-  return { status: response.status, body: (await response.json()) as Record<string, unknown>, handle, ledger };
+  const body: unknown = await response.json();
+  return { status: response.status, body, handle, ledger };
 }
 
 describe('a worker killed in the middle of a provision', () => {
@@ -100,7 +103,7 @@ describe('a worker killed in the middle of a provision', () => {
   it('for a provider that takes retries: the next worker asks again with the same reference, and the channel gets its voucher', async () => {
     const { status, body, handle, ledger } = await provisionThroughACrash('flash');
     expect(status).toBe(201);
-    expect(body.voucher).toMatchObject({ code: expect.any(String) });
+    expect(provisionResponse.parse(body).voucher).toMatchObject({ code: expect.any(String) });
     expect((await handle.query(transactionSnapshot)).phase).toBe('APPROVED');
     // One voucher: the second request was answered from the provider's own record of the first.
     expect(ledger().map((e) => [e.operation, e.outcome])).toEqual([

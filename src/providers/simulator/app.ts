@@ -1,4 +1,5 @@
 import { randomInt, randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
@@ -30,6 +31,9 @@ export interface LedgerEntry {
   receivedAt: string;
   outcome: 'ok' | 'replayed' | 'declined' | 'error' | 'timeout' | 'down' | 'replied';
 }
+
+/** A message as it arrived, before any injected delay or fault and before the provider answers it. */
+export type Arrival = Omit<LedgerEntry, 'receivedAt' | 'outcome'>;
 
 type Env = { Bindings: HttpBindings };
 
@@ -138,6 +142,27 @@ export function createSimulatorApp() {
   /** By `provider/code`: the vouchers each provider issued. */
   const vouchers = new Map<string, SimulatedRequest['voucher']>();
   const app = new Hono<Env>();
+  const arrivals: Arrival[] = [];
+  const arrived = new EventEmitter<{ arrival: [Arrival] }>();
+
+  /**
+   * Resolves with the first message matching `match` to arrive, or that already has: a test can
+   * act while the provider is still answering it.
+   */
+  function received(match: Partial<Arrival>): Promise<Arrival> {
+    const matches = (arrival: Arrival) =>
+      Object.entries(match).every(([key, value]) => arrival[key as keyof Arrival] === value);
+    const earlier = arrivals.find(matches);
+    if (earlier) return Promise.resolve(earlier);
+    return new Promise((resolve) => {
+      const listener = (arrival: Arrival) => {
+        if (!matches(arrival)) return;
+        arrived.off('arrival', listener);
+        resolve(arrival);
+      };
+      arrived.on('arrival', listener);
+    });
+  }
 
   app.post('/sim/behaviours', async (c) => {
     const parsed = behaviourSchema.safeParse(await c.req.json().catch(() => undefined));
@@ -175,6 +200,8 @@ export function createSimulatorApp() {
     /** The behaviour applied, if any: what it says of the answer beyond its mode. */
     behaviour?: Behaviour;
   }> {
+    arrivals.push(entry);
+    arrived.emit('arrival', entry);
     const log: Recorder = (outcome) => ledger.push({ ...entry, receivedAt: new Date().toISOString(), outcome });
     const behaviour = behaviours.take(entry.provider, entry.operation);
     if (behaviour?.delayMs !== undefined && behaviour.mode !== 'timeout') await sleep(behaviour.delayMs);
@@ -323,7 +350,7 @@ export function createSimulatorApp() {
     });
   }
 
-  return { app, ledger, behaviours };
+  return { app, ledger, behaviours, received };
 }
 
 function checkOrder(catalogue: CatalogueProduct[], order: ProvisionOrder) {
