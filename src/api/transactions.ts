@@ -205,13 +205,23 @@ export function temporalTransactions<I extends TransactionInput>(
     }
   }
 
-  /** The transaction's state: its workflow's, or once its history is gone, the reporting copy's. */
+  /**
+   * The transaction's state: its workflow's, or once its history is gone, the reporting copy's.
+   * A finished workflow's is its result, which the server has: no worker needs to answer for it,
+   * so a refusal for a finished transaction does not wait for a worker that is being replaced.
+   */
   async function snapshot(
     workflowId: string,
     deadline = Date.now() + responseTimeoutMs,
   ): Promise<Lifecycle | undefined> {
-    const query = () => client.workflow.getHandle(workflowId).query(transactionSnapshot);
-    const current = await queryOrUndefined(() => client.withDeadline(deadline, query));
+    const handle = client.workflow.getHandle<(...args: unknown[]) => Promise<Lifecycle>>(workflowId);
+    const current = await queryOrUndefined(() =>
+      client.withDeadline(deadline, async () => {
+        const { status } = await handle.describe();
+        if (status.name === 'COMPLETED') return handle.result();
+        return handle.query(transactionSnapshot);
+      }),
+    );
     return current ?? (await earlierRun(workflowId));
   }
 

@@ -88,6 +88,23 @@ describe('advices for a finished transaction', () => {
     const ledger = await sw.simulator.ledger({ channelMessageId: id });
     expect(ledger.map((e) => e.operation)).toEqual(['provision', 'confirm']);
   });
+  it('are answered from its result while no worker runs, as the server has it', async () => {
+    const request = makeProvisionRequest();
+    const reversal = makeReversal(request.id as string);
+    expect((await sw.post('/suv/v1/vouchers/reversals', reversal)).status).toBe(404);
+    await sw.client.workflow.getHandle(workflowIdFor('22222222', request.id as string)).result();
+
+    await sw.worker.stop();
+    try {
+      const late = await sw.post('/suv/v1/vouchers', request);
+      expect(late).toMatchObject({
+        status: 400,
+        body: { id: request.id, originalId: reversal.id, errorType: 'VOUCHER_ALREADY_REVERSED' },
+      });
+    } finally {
+      await sw.worker.start();
+    }
+  });
 });
 
 describe('POST /suv/v1/vouchers/reversals', () => {
