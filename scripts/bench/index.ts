@@ -1,9 +1,11 @@
 /**
  * `npm run bench [-- --quick]`: how fast the switch provisions, beside the direct path to the
- * provider simulator. Starts the stack as separate processes (Temporal dev server, simulator,
- * worker, API) unless BENCH_API_URL and BENCH_SIMULATOR_URL name a running one, drives
- * provisions through the channel API and the same load straight to the simulator, and writes
- * bench-results/<time>.json and bench-results/latest.md.
+ * provider simulator and the Temporal floor (the cheapest provision Temporal allows, on the same
+ * dev server and simulator: see floor/). Starts the stack as separate processes (Temporal dev
+ * server, simulator, worker, API, the floor's) unless BENCH_API_URL and BENCH_SIMULATOR_URL name a
+ * running one (then the floor runs only if TEMPORAL_ADDRESS names its Temporal), drives
+ * provisions through the channel API, the floor and the same load straight to the simulator, and
+ * writes bench-results/<time>.json and bench-results/latest.md.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startDevServer } from '../../src/temporal/dev-server';
+import { type Floor, type FloorShape, floorShapes, startFloor } from './floor';
 import { atConcurrency, atRate, type LoadFigures, type Target } from './load';
 import { type LoginFloodFigures, loginFlood } from './login-flood';
 import {
@@ -24,7 +27,7 @@ import {
 } from './processes';
 
 const quick = process.argv.includes('--quick');
-/** `--probe`: only the switch at c=8 and at 50/s, for trying one lever against another. */
+/** `--probe`: only the switch and the floor at c=8 and at 50/s, for trying one lever against another. */
 const probe = process.argv.includes('--probe');
 /** `--login-flood`: only the login flood, with the login guard off and on. */
 const floodOnly = process.argv.includes('--login-flood');
@@ -55,6 +58,11 @@ function switchTarget(apiUrl: string): Target {
   };
 }
 
+/** The floor's HTTP server: the same order as the direct path, answered with the simulator's own answer. */
+function floorTarget(floorUrl: string): Target {
+  return { ...directTarget(floorUrl), path: '/provisions' };
+}
+
 function directTarget(simulatorUrl: string): Target {
   return {
     url: simulatorUrl,
@@ -71,19 +79,28 @@ interface Stack {
   temporalAddress?: string;
   /** A directory of the run's own, for processes started later. */
   dir?: string;
+  /** The Temporal floor's processes, when the stack's Temporal is known. */
+  floor?: Floor;
   processes: Measured[];
   stop(): Promise<void>;
 }
 
 /** The stack as separate processes, each on a free port, the reporting copy in PGlite (or DATABASE_URL). */
-async function startStack(): Promise<Stack> {
+async function startStack(withFloor: boolean): Promise<Stack> {
   if (process.env.BENCH_API_URL && process.env.BENCH_SIMULATOR_URL) {
+    const temporalAddress = process.env.TEMPORAL_ADDRESS;
+    const simulatorUrl = process.env.BENCH_SIMULATOR_URL;
+    // The floor must run on the stack's own Temporal: without its address, no floor.
+    const floor = withFloor && temporalAddress ? await startFloor({ temporalAddress, simulatorUrl }) : undefined;
     return {
       apiUrl: process.env.BENCH_API_URL,
-      simulatorUrl: process.env.BENCH_SIMULATOR_URL,
-      temporalAddress: process.env.TEMPORAL_ADDRESS,
-      processes: [],
-      stop: async () => {},
+      simulatorUrl,
+      temporalAddress,
+      floor,
+      processes: floor?.processes ?? [],
+      stop: async () => {
+        await floor?.stop();
+      },
     };
   }
   const dir = mkdtempSync(join(tmpdir(), 'voucher-bench-'));
@@ -108,31 +125,49 @@ async function startStack(): Promise<Stack> {
     ALLOW_PLAIN_HTTP: 'true',
     RATE_LIMIT_PER_SECOND: '0',
   });
-  await Promise.all([waitForHttp(`${simulatorUrl}/health`), waitForHttp(`${apiUrl}/health`)]);
   const children = [api, worker, simulator];
+  async function stopChildren() {
+    const running = children.filter((child) => child.exitCode === null && child.signalCode === null);
+    for (const child of running) child.kill('SIGTERM');
+    await Promise.all(running.map((child) => new Promise((resolve) => child.once('exit', resolve))));
+    await temporal.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  let floor: Floor | undefined;
+  try {
+    [floor] = await Promise.all([
+      // Same dev server, same simulator; its workflow bundles build while the switch starts.
+      withFloor ? startFloor({ temporalAddress: temporal.address, simulatorUrl }) : undefined,
+      waitForHttp(`${simulatorUrl}/health`),
+      waitForHttp(`${apiUrl}/health`),
+    ]);
+  } catch (error) {
+    await stopChildren();
+    throw error;
+  }
   return {
     apiUrl,
     simulatorUrl,
     temporalAddress: temporal.address,
     dir,
+    floor,
     processes: [
       { name: 'api', pid: api.pid as number },
       { name: 'worker', pid: worker.pid as number },
       { name: 'simulator', pid: simulator.pid as number },
       ...(temporal.pid ? [{ name: 'temporal', pid: temporal.pid }] : []),
+      ...(floor?.processes ?? []),
     ],
     async stop() {
-      for (const child of children) child.kill('SIGTERM');
-      await Promise.all(children.map((child) => new Promise((resolve) => child.once('exit', resolve))));
-      await temporal.stop();
-      rmSync(dir, { recursive: true, force: true });
+      await floor?.stop(); // before the dev server goes
+      await stopChildren();
     },
   };
 }
 
 interface Run {
   phase: string;
-  target: 'switch' | 'direct';
+  target: 'switch' | 'direct' | FloorShape;
   load: string;
   figures: LoadFigures;
   processes: ProcessFigures[];
@@ -140,28 +175,39 @@ interface Run {
 }
 
 async function main() {
-  const stack = await startStack();
+  const stack = await startStack(!floodOnly); // the login flood has no use for the floor
   const temporal =
     stack.temporalAddress && new Client({ connection: await Connection.connect({ address: stack.temporalAddress }) });
   const openWorkflows = async () =>
     temporal ? (await temporal.workflow.count('ExecutionStatus="Running"')).count : undefined;
   const runs: Run[] = [];
   const floods: LoginFloodFigures[] = [];
-  const targets = { switch: switchTarget(stack.apiUrl), direct: directTarget(stack.simulatorUrl) };
+  const floor = stack.floor;
+  const targets: Partial<Record<Run['target'], Target>> = {
+    switch: switchTarget(stack.apiUrl),
+    direct: directTarget(stack.simulatorUrl),
+    ...(floor && { floor: floorTarget(floor.urls.floor), 'floor-eager': floorTarget(floor.urls['floor-eager']) }),
+  };
+  /** Each load runs on these one after the other, so that each meets the server in the same state. */
+  const compared = (['direct', 'switch', ...floorShapes] as const).filter((target) => targets[target]);
+  let eagerStarts: { eager: number; notEager: number } | undefined;
 
+  /** Runs `drive` on `target`, if this run has it (the floor needs the stack's Temporal). */
   async function measure(
     phase: string,
     target: Run['target'],
     load: string,
     drive: (t: Target) => Promise<LoadFigures>,
   ) {
+    const driven = targets[target];
+    if (!driven) return;
     const sampler = sampleProcesses(stack.processes);
-    const figures = await drive(targets[target]);
+    const figures = await drive(driven);
     const run: Run = { phase, target, load, figures, processes: sampler.stop(), openWorkflows: await openWorkflows() };
     runs.push(run);
     const { latencyMs: l } = figures;
     console.log(
-      `${phase.padEnd(12)} ${target.padEnd(6)} ${load.padEnd(10)} ${String(figures.throughputPerSecond).padStart(7)}/s` +
+      `${phase.padEnd(12)} ${target.padEnd(11)} ${load.padEnd(10)} ${String(figures.throughputPerSecond).padStart(7)}/s` +
         `  p50 ${l.p50} p99 ${l.p99} max ${l.max} ms  errors ${figures.errors}`,
     );
     for (const error of figures.sampleErrors) console.log(`    ${error}`);
@@ -169,35 +215,45 @@ async function main() {
 
   try {
     console.log(`Machine: ${JSON.stringify(machine())}${quick ? ' (quick run)' : ''}`);
-    await atConcurrency(targets.switch, 8, 3); // warm-up: JIT, connections, catalogue
+    const channelApi = targets.switch as Target;
+    await atConcurrency(channelApi, 8, 3); // warm-up: JIT, connections, catalogue
     if (floodOnly) {
       await loginFloods();
       return;
     }
+    for (const shape of floorShapes) {
+      const target = targets[shape];
+      if (target) await atConcurrency(target, 8, 3); // warm-up: JIT, connections, workflow cache
+    }
     if (probe) {
-      await measure('concurrency', 'switch', 'c=8', (t) => atConcurrency(t, 8, 15));
-      await measure('rate', 'switch', '50/s', (t) => atRate(t, 50, 15));
+      for (const target of compared.filter((t) => t !== 'direct')) {
+        await measure('concurrency', target, 'c=8', (t) => atConcurrency(t, 8, 15));
+      }
+      for (const target of compared.filter((t) => t !== 'direct')) {
+        await measure('rate', target, '50/s', (t) => atRate(t, 50, 15));
+      }
       return;
     }
-    for (const target of ['direct', 'switch'] as const) {
-      for (const c of concurrencies) {
+    for (const c of concurrencies) {
+      for (const target of compared) {
         await measure('concurrency', target, `c=${c}`, (t) => atConcurrency(t, c, plan.seconds));
       }
-      await measure('rate', target, '50/s', (t) => atRate(t, 50, plan.rateSeconds));
     }
+    for (const target of compared) await measure('rate', target, '50/s', (t) => atRate(t, 50, plan.rateSeconds));
     await measure('sustained', 'switch', '150/s', (t) => atRate(t, 150, plan.sustainedSeconds));
 
     // The scale case: many dual-messaging provisions left awaiting their confirmation.
     const started = performance.now();
-    const filled = await atConcurrency(targets.switch, 32, Number.POSITIVE_INFINITY, plan.openProvisions);
+    const filled = await atConcurrency(channelApi, 32, Number.POSITIVE_INFINITY, plan.openProvisions);
     const took = Math.round((performance.now() - started) / 1000);
     console.log(`scale        ${filled.requests} provisions left open in ${took} s (${filled.errors} errors)`);
     await measure('scale', 'switch', '50/s', (t) => atRate(t, 50, plan.rateSeconds));
 
     await loginFloods();
   } finally {
+    eagerStarts = await floor?.eagerStarts();
     await stack.stop();
-    report(runs, floods);
+    report(runs, floods, eagerStarts);
   }
 
   async function loginFloods() {
@@ -220,17 +276,19 @@ async function main() {
   }
 }
 
-function report(runs: Run[], floods: LoginFloodFigures[]) {
+type EagerStarts = { eager: number; notEager: number } | undefined;
+
+function report(runs: Run[], floods: LoginFloodFigures[], eagerStarts: EagerStarts) {
   const at = new Date().toISOString().replace(/[:.]/g, '-');
   mkdirSync('bench-results', { recursive: true });
-  const result = { machine: machine(), quick, plan, runs, floods };
+  const result = { machine: machine(), quick, plan, runs, floods, eagerStarts };
   writeFileSync(join('bench-results', `${at}.json`), `${JSON.stringify(result, null, 2)}\n`);
-  const markdown = markdownReport(runs, floods);
+  const markdown = markdownReport(runs, floods, eagerStarts);
   writeFileSync(join('bench-results', 'latest.md'), markdown);
   console.log(`\n${markdown}`);
 }
 
-function markdownReport(runs: Run[], floods: LoginFloodFigures[]): string {
+function markdownReport(runs: Run[], floods: LoginFloodFigures[], eagerStarts: EagerStarts): string {
   const m = machine();
   const lines = [
     `Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}${quick ? '; quick run' : ''}`,
@@ -254,6 +312,8 @@ function markdownReport(runs: Run[], floods: LoginFloodFigures[]): string {
       )
       .map((row) => `| ${row} |`),
     '',
+    "Open workflows: the dev server's running workflows after the run, the floor's included.",
+    '',
     'Switch beside the direct path (same load straight to the simulator):',
     '',
     '| Load | Throughput ratio | Added p50 ms | Added p99 ms |',
@@ -267,6 +327,33 @@ function markdownReport(runs: Run[], floods: LoginFloodFigures[]): string {
       : 0;
     const added = (p: 'p50' | 'p99') => Math.round((run.figures.latencyMs[p] - direct.figures.latencyMs[p]) * 10) / 10;
     lines.push(`| ${run.load} | ${ratio} | ${added('p50')} | ${added('p99')} |`);
+  }
+  const floorRows = runs.flatMap((run) =>
+    run.target === 'switch'
+      ? floorShapes.flatMap((shape) => {
+          const floor = runs.find((r) => r.target === shape && r.phase === run.phase && r.load === run.load);
+          return floor ? [{ run, shape, floor }] : [];
+        })
+      : [],
+  );
+  if (floorRows.length > 0) {
+    /** switch / floor, two decimals; blank where the floor's figure is 0. */
+    const ratio = (a: number, b: number) => (b ? Math.round((a / b) * 100) / 100 : '');
+    lines.push(
+      '',
+      "Switch against the Temporal floor (same run): the switch's figure divided by the floor's (`floor`: update-with-start, worker apart; `floor-eager`: eager start then the update, worker in the HTTP process):",
+      '',
+      '| Load | Floor | Throughput ratio | p50 ratio | p99 ratio |',
+      '|---|---|---:|---:|---:|',
+      ...floorRows.map(({ run, shape, floor }) => {
+        const [s, f] = [run.figures, floor.figures];
+        return `| ${run.load} | ${shape} | ${ratio(s.throughputPerSecond, f.throughputPerSecond)} | ${ratio(s.latencyMs.p50, f.latencyMs.p50)} | ${ratio(s.latencyMs.p99, f.latencyMs.p99)} |`;
+      }),
+    );
+    if (eagerStarts) {
+      const all = eagerStarts.eager + eagerStarts.notEager;
+      lines.push('', `floor-eager: ${eagerStarts.eager} of ${all} starts ran eagerly (warm-up included).`);
+    }
   }
   lines.push('', 'CPU (% of one core) and peak RSS (MiB) per process:', '');
   const names = [...new Set(runs.flatMap((r) => r.processes.map((p) => p.name)))];

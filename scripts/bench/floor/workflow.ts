@@ -1,0 +1,21 @@
+import { defineUpdate, proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
+import type { FloorActivities, FloorAnswer, FloorOrder } from './activities';
+
+/**
+ * The Temporal floor: the least a provision on Temporal can be. The update calls the simulator
+ * once in a local activity and answers with what it said; the workflow then stays open on a
+ * timer, as the switch's provisions stay open awaiting their confirmation.
+ */
+
+export const provide = defineUpdate<FloorAnswer, [FloorOrder]>('provide');
+
+/** One attempt: a floor that retried would hide the failures the bench counts. */
+const { provision } = proxyLocalActivities<FloorActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { maximumAttempts: 1 },
+});
+
+export async function floorProvision(): Promise<void> {
+  setHandler(provide, (order) => provision(order));
+  await sleep('10 minutes');
+}
