@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/eventually';
-import { basicAuth, makeAdvice, makeProvisionRequest, makeReversal } from '../helpers/fixtures';
+import { basicAuth, makeAdvice, makeProvisionRequest, makeReversal, voucherOf } from '../helpers/fixtures';
 import { startTestSwitch, type TestSwitch } from '../helpers/switch';
 
 // Debian's Chromium, which `npm run setup:browser` installs; CHROMIUM_PATH as that script reads it.
@@ -34,7 +34,7 @@ describe.skipIf(!hasChromium)(title, () => {
     const request = makeProvisionRequest();
     const provision = await sw.post('/suv/v1/vouchers', request);
     expect(provision.status).toBe(201);
-    confirmed = { id: request.id as string, code: (provision.body.voucher as { code: string }).code };
+    confirmed = { id: request.id as string, code: voucherOf(provision.body).code };
     expect((await sw.post('/suv/v1/vouchers/confirmations', makeAdvice(confirmed.id))).status).toBe(202);
 
     const other = makeProvisionRequest();

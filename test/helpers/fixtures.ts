@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { z } from 'zod';
 import type { ProvisionAnswer, ProvisionResponse, UseAnswer } from '../../src/contract/answers';
 import { provisionRequest } from '../../src/contract/provision';
 import { redemptionRequest } from '../../src/contract/voucher-use';
@@ -81,4 +82,11 @@ function approvedBody<R extends { thirdPartyIdentifiers: ProvisionResponse['thir
       { institutionId: receiver.id, transactionIdentifier: 'P-1' },
     ],
   };
+}
+
+const issuedVoucher = z.looseObject({ voucher: z.looseObject({ code: z.string().min(1), serialNumber: z.string().optional() }) });
+
+/** The voucher an approved provision's answer carries, read by the contract's shape: a body without one fails the test. */
+export function voucherOf(body: unknown): { code: string; serialNumber?: string } {
+  return issuedVoucher.parse(body).voucher;
 }

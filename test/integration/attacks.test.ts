@@ -14,6 +14,7 @@ import {
   makeProvisionRequest,
   makeRedemptionRequest,
   makeRefundRequest,
+  voucherOf,
 } from '../helpers/fixtures';
 import { startTestSwitch, type TestSwitch } from '../helpers/switch';
 
@@ -143,7 +144,7 @@ describe('hole 3: one channel reading another’s provision', () => {
 
   it('takes a refund only from the channel that made the redemption, and names that redemption to the provider', async () => {
     const provision = provisionBy(bank);
-    const code = ((await post('/suv/v1/vouchers', provision, auth(bank))).body.voucher as { code: string }).code;
+    const code = voucherOf((await post('/suv/v1/vouchers', provision, auth(bank))).body).code;
     await post('/suv/v1/vouchers/confirmations', makeAdvice(provision.id as string), auth(bank));
     const redemption = makeRedemptionRequest(code, { client: { id: bank.clientId, name: 'Bank' } });
     expect((await post('/suv/v1/redemptions', redemption, auth(bank))).status).toBe(201);
@@ -251,7 +252,7 @@ describe('hole 7: the smaller items', () => {
 
   it("shows a holder of a code who did not provision it the voucher, without the provisioning channel's identifiers", async () => {
     const request = provisionBy(bank, { rrn: '123456789012' });
-    const code = ((await post('/suv/v1/vouchers', request, auth(bank))).body.voucher as { code: string }).code;
+    const code = voucherOf((await post('/suv/v1/vouchers', request, auth(bank))).body).code;
     await post('/suv/v1/vouchers/confirmations', makeAdvice(request.id as string), auth(bank));
     const byHolder = await get(`/suv/v1/vouchers?voucherCode=${code}`, auth(shop));
     expect(byHolder).toMatchObject({ status: 200, body: { voucher: { code }, state: 'REDEEMABLE' } });

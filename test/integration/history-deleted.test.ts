@@ -12,6 +12,7 @@ import {
   makeProvisionRequest,
   makeRedemptionRequest,
   makeReversal,
+  voucherOf,
 } from '../helpers/fixtures';
 import { startTestSwitch, type TestSwitch } from '../helpers/switch';
 
@@ -99,7 +100,7 @@ describe('a message id whose workflow history was deleted', () => {
 
   it('of a redemption: the same id again is a duplicate, redeemed once', async () => {
     const provision = makeProvisionRequest();
-    const code = ((await sw.post('/suv/v1/vouchers', provision)).body.voucher as { code: string }).code;
+    const code = voucherOf((await sw.post('/suv/v1/vouchers', provision)).body).code;
     await sw.post('/suv/v1/vouchers/confirmations', makeAdvice(provision.id as string));
     const redemption = makeRedemptionRequest(code);
     const id = redemption.id as string;

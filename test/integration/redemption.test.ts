@@ -10,6 +10,7 @@ import {
   makeRedemptionRequest,
   makeRefundRequest,
   makeReversal,
+  voucherOf,
 } from '../helpers/fixtures';
 import { startTestSwitch, type TestSwitch } from '../helpers/switch';
 
@@ -32,8 +33,9 @@ async function confirmedVoucher(): Promise<{ code: string; provisionId: string; 
   const provision = await sw.post('/suv/v1/vouchers', request);
   expect(provision.status).toBe(201);
   expect((await sw.post('/suv/v1/vouchers/confirmations', makeAdvice(request.id as string))).status).toBe(202);
-  const voucher = provision.body.voucher as { code: string; serialNumber: string };
-  return { code: voucher.code, provisionId: request.id as string, serialNumber: voucher.serialNumber };
+  const { code, serialNumber } = voucherOf(provision.body);
+  expect(serialNumber).toBeDefined();
+  return { code, provisionId: request.id as string, serialNumber: String(serialNumber) };
 }
 
 async function redeem(code: string, overrides: Json = {}, auth?: string) {
@@ -101,7 +103,7 @@ describe('POST /suv/v1/redemptions', () => {
       'provisioned but not confirmed',
       async () => {
         const provision = await sw.post('/suv/v1/vouchers', makeProvisionRequest());
-        return (provision.body.voucher as { code: string }).code;
+        return voucherOf(provision.body).code;
       },
     ],
     [
@@ -110,7 +112,7 @@ describe('POST /suv/v1/redemptions', () => {
         const request = makeProvisionRequest();
         const provision = await sw.post('/suv/v1/vouchers', request);
         expect((await sw.post('/suv/v1/vouchers/reversals', makeReversal(request.id as string))).status).toBe(202);
-        return (provision.body.voucher as { code: string }).code;
+        return voucherOf(provision.body).code;
       },
     ],
   ])('refuses a voucher that is %s with 400 VOUCHER_NOT_REDEEMABLE and asks no provider', async (_, voucherCode) => {
@@ -155,7 +157,7 @@ describe('POST /suv/v1/redemptions', () => {
     const provision = await sw.post('/suv/v1/vouchers', request);
     expect(provision.status).toBe(201);
     expect((await sw.post('/suv/v1/vouchers/confirmations', makeAdvice(request.id as string))).status).toBe(202);
-    const answer = await redeem((provision.body.voucher as { code: string }).code);
+    const answer = await redeem(voucherOf(provision.body).code);
     expect(errorOf(answer)).toMatchObject({ status: 400, errorType: 'FUNCTION_NOT_SUPPORTED', id: answer.id });
   });
 
@@ -351,7 +353,7 @@ describe('GET /suv/v1/vouchers (lookupVoucher)', () => {
   it('follows the voucher through its life: provisioned, redeemed, refunded', async () => {
     const request = makeProvisionRequest();
     const provision = await sw.post('/suv/v1/vouchers', request);
-    const code = (provision.body.voucher as { code: string }).code;
+    const code = voucherOf(provision.body).code;
     const state = async () => (await sw.get(`/suv/v1/vouchers?provisionRequestId=${request.id}`)).body.state;
     expect(await state()).toBe('PROVISIONED');
     await sw.post('/suv/v1/vouchers/confirmations', makeAdvice(request.id as string));

@@ -10,6 +10,7 @@ import {
   makeProvisionRequest,
   makeRedemptionRequest,
   makeReversal,
+  voucherOf,
 } from '../helpers/fixtures';
 import { startTestSwitch, type TestSwitch } from '../helpers/switch';
 
@@ -58,7 +59,7 @@ describe('Voucher provision for digital channels (seed)', () => {
     const request = provisionOf(single);
     const answer = await sw.post('/suv/v1/vouchers', request, auth(single));
     expect(answer.status).toBe(201);
-    const voucher = answer.body.voucher as { code: string };
+    const voucher = voucherOf(answer.body);
     expect(voucher.code).toEqual(expect.any(String));
     // "The transaction is complete": nothing more is asked of the channel; its voucher is redeemable now.
     const lookup = await sw.get(`/suv/v1/vouchers?voucherCode=${voucher.code}`, auth(single));
@@ -166,7 +167,7 @@ describe('Voucher provision for digital channels (seed)', () => {
     const request = provisionOf(single);
     const first = await sw.post('/suv/v1/vouchers', request, auth(single));
     expect(first.status).toBe(201);
-    const code = (first.body.voucher as { code: string }).code;
+    const code = voucherOf(first.body).code;
     // The channel keeps timing out: its retry is lost too, then its store-and-forward queue sends the reversal.
     await sw.post(`/suv/v1/vouchers/${request.id}/retry`, request, auth(single));
     const reversal = makeReversal(request.id as string);
@@ -186,7 +187,7 @@ describe('Voucher provision for digital channels (seed)', () => {
   it('Error Downstream: Timeout Persists: a voucher already used cannot be reversed from under its consumer', async () => {
     const request = provisionOf(single);
     const first = await sw.post('/suv/v1/vouchers', request, auth(single));
-    const code = (first.body.voucher as { code: string }).code;
+    const code = voucherOf(first.body).code;
     expect((await sw.post('/suv/v1/redemptions', makeRedemptionRequest(code))).status).toBe(201);
 
     const reversal = makeReversal(request.id as string);
@@ -206,7 +207,7 @@ describe('Voucher redemption (seed)', () => {
     const request = provisionOf(dual);
     const answer = await sw.post('/suv/v1/vouchers', request);
     await sw.post('/suv/v1/vouchers/confirmations', makeBasicAdvice(request.id as string));
-    return (answer.body.voucher as { code: string }).code;
+    return voucherOf(answer.body).code;
   }
 
   async function lookedUp(code: string, channel = dual) {
@@ -230,7 +231,7 @@ describe('Voucher redemption (seed)', () => {
 
   it('Successful Voucher Redemption: Single Messaging: lookup and redeem; the transaction is complete', async () => {
     const request = provisionOf(single);
-    const code = ((await sw.post('/suv/v1/vouchers', request, auth(single))).body.voucher as { code: string }).code;
+    const code = voucherOf((await sw.post('/suv/v1/vouchers', request, auth(single))).body).code;
     await lookedUp(code, single);
     const redemption = makeRedemptionRequest(code, { client: { id: single.clientId, name: 'Channel' } });
     const answer = await sw.post('/suv/v1/redemptions', redemption, auth(single));

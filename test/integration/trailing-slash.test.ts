@@ -7,6 +7,7 @@ import {
   makeRedemptionRequest,
   makeRefundRequest,
   makeReversal,
+  voucherOf,
 } from '../helpers/fixtures';
 import { startTestSwitch, type TestSwitch } from '../helpers/switch';
 
@@ -28,7 +29,7 @@ describe('a channel path with a trailing slash', () => {
     const id = request.id as string;
     const provisioned = await sw.post('/suv/v1/vouchers/', request);
     expect(provisioned.status).toBe(201);
-    const code = (provisioned.body.voucher as { code: string }).code;
+    const code = voucherOf(provisioned.body).code;
     expect(await sw.post(`/suv/v1/vouchers/${id}/retry/`, request)).toMatchObject({
       status: 201,
       body: provisioned.body,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createSimulatorApp } from '../../src/providers/simulator/app';
+import { voucherOf } from '../helpers/fixtures';
 
 let sim: ReturnType<typeof createSimulatorApp>;
 
@@ -26,7 +27,7 @@ async function provision(provider = 'flash', { confirmed = true } = {}) {
     const advice = { id: randomUUID(), requestId: reference, channelMessageId: randomUUID() };
     expect((await post(provider, 'confirmations', advice)).status).toBe(200);
   }
-  return { provisionReference: reference, voucherCode: (body.voucher as { code: string }).code };
+  return { provisionReference: reference, voucherCode: voucherOf(body).code };
 }
 
 const use = (voucher: { provisionReference: string; voucherCode: string }, reference = randomUUID()) => ({
