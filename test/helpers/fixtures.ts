@@ -84,7 +84,9 @@ function approvedBody<R extends { thirdPartyIdentifiers: ProvisionResponse['thir
   };
 }
 
-const issuedVoucher = z.looseObject({ voucher: z.looseObject({ code: z.string().min(1), serialNumber: z.string().optional() }) });
+const issuedVoucher = z.looseObject({
+  voucher: z.looseObject({ code: z.string().min(1), serialNumber: z.string().optional() }),
+});
 
 /** The voucher an approved provision's answer carries, read by the contract's shape: a body without one fails the test. */
 export function voucherOf(body: unknown): { code: string; serialNumber?: string } {

@@ -1,4 +1,4 @@
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { TransactionGateway, VoucherDirectory } from '../../src/api/transactions';
 import { loadConfig } from '../../src/config';
 import { type ChannelAnswer, isProvisionAnswer, type ProvisionAnswer } from '../../src/contract/answers';
@@ -18,15 +18,8 @@ import {
   settle,
   type TransactionType,
 } from '../../src/domain/lifecycle';
-import type {
-  LegTrace,
-  ProviderExchange,
-  ProviderFailure,
-  ProviderRegistry,
-  ProvisionedVoucher,
-  VoucherProvider,
-} from '../../src/domain/provider-protocol';
-import { capabilitiesOf, type ProviderId, providerIds, providerProfiles } from '../../src/domain/providers';
+import type { ProviderFailure, ProviderRegistry } from '../../src/domain/provider-protocol';
+import { capabilitiesOf, providerProfiles } from '../../src/domain/providers';
 import {
   answerProviderFailure,
   answerProvision,
@@ -52,11 +45,10 @@ import {
 } from '../../src/domain/voucher';
 import { createLogger } from '../../src/log';
 import { createMetrics } from '../../src/metrics';
-import type { SimulatedOperation } from '../../src/providers/simulator/behaviours';
-import { simulatedCatalogue } from '../../src/providers/simulator/catalogue';
 import { payloadCodec, switchApp } from '../../src/runtime';
 import { voucherKeyer } from '../../src/voucher-key';
 import { basicAuth, demoChannel, type Json } from './fixtures';
+import { inMemoryProviders, type ProviderBehaviour, type ProviderCall } from './memory-providers';
 import { channelList } from './switch';
 
 /*
@@ -66,20 +58,6 @@ import { channelList } from './switch';
  * as their workflows decide them; providers answer from memory. The switch's own timers (the
  * confirmation window and deadline) do not run, and nothing is written to the reporting copy.
  */
-
-/** One message to an in-memory provider. */
-export interface ProviderCall {
-  provider: ProviderId;
-  operation: SimulatedOperation;
-  /** The switch's reference of the request (for an advice, of the request it settles). */
-  reference?: string;
-  /** An advice's id. */
-  id?: string;
-  channelMessageId?: string;
-}
-
-/** How a provider answers a call: a failure, or undefined to approve it. */
-export type ProviderBehaviour = (call: ProviderCall) => ProviderFailure | undefined;
 
 export interface TestAppOptions {
   /** Settings as the environment gives them, over the tests' defaults. */
@@ -152,51 +130,6 @@ export async function createTestApp({ env = {}, provider = () => undefined }: Te
     },
     stop: () => reporting.close(),
   };
-}
-
-/** Every provider, answering from memory as `behave` says; a repeated request gets its first answer. */
-function inMemoryProviders(calls: ProviderCall[], behave: ProviderBehaviour): ProviderRegistry {
-  const issued = new Map<string, ProvisionedVoucher>();
-  const receipts = new Map<string, { providerReference: string }>();
-  function answer<T>(call: ProviderCall, value: () => T): ProviderExchange<T> {
-    calls.push(call);
-    const trace: LegTrace = {
-      method: 'POST',
-      url: `memory://${call.provider}/${call.operation}`,
-      request: call,
-      startedAt: new Date().toISOString(),
-      durationMs: 0,
-    };
-    const failure = behave(call);
-    return failure ? { trace, ok: false, failure } : { trace, ok: true, value: value() };
-  }
-  const once = <T>(map: Map<string, T>, key: string, make: () => T) => {
-    if (!map.has(key)) map.set(key, make());
-    return map.get(key) as T;
-  };
-  const receipt = () => ({ providerReference: newProviderReference() });
-  const adapter = (provider: ProviderId): VoucherProvider => ({
-    profile: providerProfiles[provider],
-    async provision({ reference, channelMessageId }) {
-      const call = { provider, operation: 'provision' as const, reference, channelMessageId };
-      return answer(call, () => once(issued, `${provider}/${reference}`, issueVoucher));
-    },
-    async redeem({ reference, channelMessageId }) {
-      const call = { provider, operation: 'redeem' as const, reference, channelMessageId };
-      return answer(call, () => once(receipts, `${provider}/redeem/${reference}`, receipt));
-    },
-    async refund({ reference, channelMessageId }) {
-      const call = { provider, operation: 'refund' as const, reference, channelMessageId };
-      return answer(call, () => once(receipts, `${provider}/refund/${reference}`, receipt));
-    },
-    async advise(operation, { id, requestId, channelMessageId }) {
-      return answer({ provider, operation, id, reference: requestId, channelMessageId }, () => ({ id }));
-    },
-    async products() {
-      return answer({ provider, operation: 'lookup' }, () => simulatedCatalogue[provider]);
-    },
-  });
-  return Object.fromEntries(providerIds.map((provider) => [provider, adapter(provider)])) as ProviderRegistry;
 }
 
 /** What one transaction type does beyond the rules every transaction shares. */
@@ -458,22 +391,5 @@ function inMemoryTransactions<I extends ProvisionInput | UseInput>(
       return advise(workflowId, advice, 'reverse', state);
     },
     snapshot: current,
-  };
-}
-
-function newProviderReference(): string {
-  return randomUUID().slice(0, 12).toUpperCase();
-}
-
-function issueVoucher(): ProvisionedVoucher {
-  const digits = (n: number) => Array.from({ length: n }, () => randomInt(10)).join('');
-  return {
-    providerReference: newProviderReference(),
-    voucher: {
-      code: digits(16),
-      serialNumber: digits(10),
-      expiryDate: new Date(Date.now() + 365 * 24 * 3600 * 1000).toISOString(),
-      redeemInstructions: ['To redeem your voucher', 'enter the USSD code below:', '*999*<pin>#'],
-    },
   };
 }
