@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   type Client,
-  isGrpcDeadlineError,
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
@@ -129,9 +128,7 @@ export function temporalTransactions<I extends TransactionInput>(
         if (!(error instanceof WorkflowExecutionAlreadyStartedError || error instanceof WorkflowNotFoundError)) {
           throw error instanceof WorkflowUpdateRPCTimeoutOrCancelledError ? outcomeLate(id) : error;
         }
-        const state = await snapshot(workflowId, deadline).catch((failure: unknown) => {
-          throw isGrpcDeadlineError(failure) ? outcomeLate(id) : failure;
-        });
+        const state = await snapshot(workflowId);
         if (state === undefined || !isUnsettled(state)) return state && decide(state);
         if (attempt === maxUpdateAttempts) throw outcomeLate(id);
       }
@@ -210,18 +207,12 @@ export function temporalTransactions<I extends TransactionInput>(
    * A finished workflow's is its result, which the server has: no worker needs to answer for it,
    * so a refusal for a finished transaction does not wait for a worker that is being replaced.
    */
-  async function snapshot(
-    workflowId: string,
-    deadline = Date.now() + responseTimeoutMs,
-  ): Promise<Lifecycle | undefined> {
+  async function snapshot(workflowId: string): Promise<Lifecycle | undefined> {
     const handle = client.workflow.getHandle<(...args: unknown[]) => Promise<Lifecycle>>(workflowId);
-    const current = await queryOrUndefined(() =>
-      client.withDeadline(deadline, async () => {
-        const { status } = await handle.describe();
-        if (status.name === 'COMPLETED') return handle.result();
-        return handle.query(transactionSnapshot);
-      }),
-    );
+    const current = await queryOrUndefined(async () => {
+      const { status } = await handle.describe();
+      return status.name === 'COMPLETED' ? handle.result() : handle.query(transactionSnapshot);
+    });
     return current ?? (await earlierRun(workflowId));
   }
 

@@ -2,7 +2,7 @@ import { condition, getExternalWorkflowHandle, patched, setHandler, uuid4, workf
 import { isProvisionAnswer } from '../contract/answers';
 import { type AdviceTarget, pendingAdvice } from '../domain/advices';
 import { type Lifecycle, newLifecycle, settle, type TransactionOrigin } from '../domain/lifecycle';
-import { capabilitiesOf, providerProfiles } from '../domain/providers';
+import { capabilitiesOf, type ProviderCapabilities, providerProfiles } from '../domain/providers';
 import {
   answerProvision,
   type ProvisionAttempt,
@@ -43,25 +43,56 @@ interface UsableVoucher {
 export async function provisionVoucher(origin?: TransactionOrigin, request?: ProvisionInput): Promise<Lifecycle> {
   const state = newLifecycle();
   const lock: SettlementLock = { held: false };
-  // A confirmed voucher is redeemable as soon as the channel has its 202: its workflow exists by then.
-  let voucherWorkflowReady = false;
-  // And a single-messaging voucher as soon as the channel has its 201.
-  let answerReady = false;
+  // The channel's 201 waits for a single-messaging voucher's workflow, and its 202 for a confirmed voucher's.
+  const ready = { answer: false, voucherWorkflow: false };
   let usableVoucher: UsableVoucher | undefined;
-  const withdraw = voucherWithdrawal(() => usableVoucher);
   const received = await receiveRequest('provision', state, submitProvision, {
     startedWith: request,
     lock,
-    adviceInEffect: () => voucherWorkflowReady || state.phase !== 'CONFIRMED',
-    answerInEffect: () => answerReady,
-    beforeReversal: withdraw,
+    adviceInEffect: () => ready.voucherWorkflow || state.phase !== 'CONFIRMED',
+    answerInEffect: () => ready.answer,
+    beforeReversal: voucherWithdrawal(() => usableVoucher),
   });
   if (received.earlierRun) return finishRepeat(state);
   const input = received.input;
   if (input === undefined) return finishEarlyReversal('provision', state, origin);
+
+  const { attempt, target, voucher } = await askForTheVoucher(input, state);
+  const reporting = reportingChain(() => provisionReport(input, attempt, state, workflowInfo().runId));
+  reporting.record();
+  if (
+    voucher &&
+    input.messaging === 'single' &&
+    state.phase === 'APPROVED' &&
+    patched(singleMessagingVoucherAtAnswer)
+  ) {
+    usableVoucher = await voucher.startUsable(lock);
+  }
+  ready.answer = true;
+  const heldConfirmation = usableVoucher?.confirmationId;
+  await awaitSettlement(state, input.settleAfterMs, input.messaging, {
+    lock,
+    adviceId: heldConfirmation === undefined ? undefined : () => heldConfirmation,
+  });
+  if (voucher && state.phase === 'CONFIRMED' && !usableVoucher) await voucher.startConfirmed();
+  ready.voucherWorkflow = true;
+  if (state.advices.length > 0) {
+    reporting.record();
+    await storeAndForward(target, state.advices);
+    reporting.record();
+    if (voucher && state.phase === 'CONFIRMED') await voucher.confirmationDelivered(heldConfirmation);
+  }
+  await reporting.finish();
+  return state;
+}
+
+/**
+ * Asks the provider once and answers the channel; an outcome left open is reversed by the
+ * switch. Gives the advices' target, and the voucher's workflow-to-be when one was issued.
+ */
+async function askForTheVoucher(input: ProvisionInput, state: Lifecycle) {
   state.provider = input.provider;
   const capabilities = input.capabilities ?? capabilitiesOf(providerProfiles[input.provider]);
-
   const order = provisionOrder(input);
   const attempt: ProvisionAttempt = await askProvider(capabilities.supportsRetries, input.deadlineMs, order, (a) =>
     a.provisionAtProvider({ provider: input.provider, order, deadlineMs: input.deadlineMs }),
@@ -74,9 +105,6 @@ export async function provisionVoucher(origin?: TransactionOrigin, request?: Pro
     const reason = switchReversalReason(attempt.failure);
     settle(state, { kind: 'reverse', id: uuid4(), origin: 'switch', reason }, new Date());
   }
-  const reporting = reportingChain(() => provisionReport(input, attempt, state, workflowInfo().runId));
-  reporting.record();
-  const voucherKey = attempt.ok ? attempt.voucherKey : undefined;
   const target: AdviceTarget = {
     type: 'provision',
     provider: input.provider,
@@ -85,49 +113,45 @@ export async function provisionVoucher(origin?: TransactionOrigin, request?: Pro
     requestReference: input.switchReference,
     channelMessageId: input.request.id,
   };
-  const voucherRecord = (key: string, confirmationId: string | undefined) =>
+  const voucherKey = attempt.ok ? attempt.voucherKey : undefined;
+  const voucher = voucherKey === undefined ? undefined : issuedVoucher(input, state, target, capabilities, voucherKey);
+  return { attempt, target, voucher };
+}
+
+/** The voucher the provider issued, and the ways its workflow comes to be and learns of its confirmation. */
+function issuedVoucher(
+  input: ProvisionInput,
+  state: Lifecycle,
+  target: AdviceTarget,
+  capabilities: ProviderCapabilities,
+  key: string,
+) {
+  const record = (confirmationId: string | undefined) =>
     isProvisionAnswer(state.answer)
       ? voucherRecordOf(input, state.answer, key, confirmation(target, confirmationId), capabilities)
       : undefined;
-
-  if (
-    input.messaging === 'single' &&
-    state.phase === 'APPROVED' &&
-    voucherKey !== undefined &&
-    patched(singleMessagingVoucherAtAnswer)
-  ) {
-    const confirmationId = uuid4();
-    const record = voucherRecord(voucherKey, confirmationId);
-    // A reversal arriving meanwhile waits, so that it finds the voucher to take back.
-    lock.held = true;
-    if (record && (await startVoucherWorkflow({ ...record, withdrawable: true }))) {
-      usableVoucher = { key: voucherKey, confirmationId, reference: input.switchReference };
-    }
-    lock.held = false;
-  }
-  answerReady = true;
-  const heldConfirmation = usableVoucher?.confirmationId;
-  await awaitSettlement(state, input.settleAfterMs, input.messaging, {
-    lock,
-    adviceId: heldConfirmation === undefined ? undefined : () => heldConfirmation,
-  });
-  if (state.phase === 'CONFIRMED' && voucherKey !== undefined && !usableVoucher) {
-    const record = voucherRecord(voucherKey, state.advices.find((a) => a.kind === 'confirm')?.id);
-    if (record) await startVoucherWorkflow(record);
-  }
-  voucherWorkflowReady = true;
-  if (state.advices.length > 0) {
-    reporting.record();
-    await storeAndForward(target, state.advices);
-    reporting.record();
-    if (state.phase === 'CONFIRMED' && voucherKey !== undefined) {
-      // Under the switch's own confirmation id too, for a single-messaging voucher usable before it was confirmed.
+  return {
+    /** Single messaging: usable from the 201, holding the confirmation the switch owes the provider. */
+    async startUsable(lock: SettlementLock): Promise<UsableVoucher | undefined> {
+      const confirmationId = uuid4();
+      const usable = record(confirmationId);
+      // A reversal arriving meanwhile waits, so that it finds the voucher to take back.
+      lock.held = true;
+      const started = usable !== undefined && (await startVoucherWorkflow({ ...usable, withdrawable: true }));
+      lock.held = false;
+      return started ? { key, confirmationId, reference: input.switchReference } : undefined;
+    },
+    /** Redeemable once confirmed. */
+    async startConfirmed() {
+      const confirmed = record(state.advices.find((a) => a.kind === 'confirm')?.id);
+      if (confirmed) await startVoucherWorkflow(confirmed);
+    },
+    /** Under the switch's own confirmation id too, for a voucher usable before it was confirmed. */
+    async confirmationDelivered(heldAs: string | undefined) {
       const delivered = state.advices.filter((a) => a.kind === 'confirm' && a.saf !== 'pending');
-      await tellAdvicesSettled(voucherKey, new Set(delivered.flatMap((a) => [a.id, heldConfirmation ?? a.id])));
-    }
-  }
-  await reporting.finish();
-  return state;
+      await tellAdvicesSettled(key, new Set(delivered.flatMap((a) => [a.id, heldAs ?? a.id])));
+    },
+  };
 }
 
 /** The confirmation the voucher's provider must have before anything else is asked of it. */
