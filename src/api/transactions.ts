@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   type Client,
+  isGrpcDeadlineError,
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
@@ -17,6 +18,7 @@ import {
   decideReverse,
   isUnsettled,
   type Lifecycle,
+  reversedBeforeItsRequest,
   type SubmissionMode,
   type TransactionOrigin,
   type TransactionType,
@@ -125,14 +127,28 @@ export function temporalTransactions<I extends TransactionInput>(
         if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
           if (error.cause.type === rejectedWithAnswer) return error.cause.details?.[0] as ChannelAnswer;
         }
+        if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isGrpcDeadlineError(error)) {
+          return decideFromTheCopy(workflowId, id, decide);
+        }
         if (!(error instanceof WorkflowExecutionAlreadyStartedError || error instanceof WorkflowNotFoundError)) {
-          throw error instanceof WorkflowUpdateRPCTimeoutOrCancelledError ? outcomeLate(id) : error;
+          throw error;
         }
         const state = await snapshot(workflowId);
         if (state === undefined || !isUnsettled(state)) return state && decide(state);
         if (attempt === maxUpdateAttempts) throw outcomeLate(id);
       }
     }
+  }
+
+  /**
+   * Temporal did not answer in time (a server restart, a worker being replaced). A transaction
+   * whose reversal came before its request is settled for good, and the reporting copy has it:
+   * a message for it is answered from there. Anything else is late.
+   */
+  async function decideFromTheCopy(workflowId: string, id: string, decide: Decide): Promise<ChannelAnswer> {
+    const recorded = await earlierRun(workflowId).catch(() => undefined);
+    if (recorded && reversedBeforeItsRequest(recorded)) return decide(recorded);
+    throw outcomeLate(id);
   }
 
   /**

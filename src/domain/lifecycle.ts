@@ -98,6 +98,11 @@ export function isUnsettled(state: Pick<Lifecycle, 'phase'>): boolean {
   return state.phase === 'IN_FLIGHT' || state.phase === 'APPROVED';
 }
 
+/** Only a reversal came, and it was remembered: the request, should it come, is refused for good. */
+export function reversedBeforeItsRequest(state: Pick<Lifecycle, 'phase' | 'earlyReversalId' | 'answer'>): boolean {
+  return state.phase === 'AWAITING_REQUEST' && state.earlyReversalId !== undefined && state.answer === undefined;
+}
+
 /** An advice that settles a transaction: whose it is, and why (a reversal's reason). */
 export interface Settlement {
   kind: AdviceKind;

@@ -54,7 +54,7 @@ export function channelList(plain: string): string {
  * client certificate if any) for `post` and `get` to speak HTTPS.
  */
 export async function startTestSwitch(env: Record<string, string> = {}, client?: ClientTls) {
-  const address = inject('temporalAddress');
+  const address = env.TEMPORAL_ADDRESS ?? inject('temporalAddress');
   const sim = createSimulatorApp();
   const simulator = await listen(sim.app, 0);
   const config = loadConfig(

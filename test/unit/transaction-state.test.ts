@@ -3,7 +3,7 @@ import { isProvisionAnswer } from '../../src/contract/answers';
 import { provisionRequest } from '../../src/contract/provision';
 import { redemptionRequest } from '../../src/contract/voucher-use';
 import { type AdviceTarget, pendingAdvice, providerAdvice } from '../../src/domain/advices';
-import { isUnsettled, newLifecycle, settle } from '../../src/domain/lifecycle';
+import { isUnsettled, newLifecycle, reversedBeforeItsRequest, settle } from '../../src/domain/lifecycle';
 import { capabilitiesOf, providerProfiles } from '../../src/domain/providers';
 import { answerProvision, type ProvisionInput } from '../../src/domain/provision';
 import { provisionReport, useReport } from '../../src/domain/report';
@@ -62,6 +62,12 @@ describe('a transaction settles once', () => {
       saf: 'pending',
       acceptedAt: '2026-01-01T00:00:05.000Z',
     });
+  });
+
+  it('is settled for good when only its reversal came, and was remembered', () => {
+    expect(reversedBeforeItsRequest({ ...newLifecycle(), earlyReversalId: 'rev-0' })).toBe(true);
+    expect(reversedBeforeItsRequest(newLifecycle())).toBe(false);
+    expect(reversedBeforeItsRequest({ phase: 'REVERSED', earlyReversalId: 'rev-0' })).toBe(false);
   });
 
   it('is confirmed by a confirmation', () => {

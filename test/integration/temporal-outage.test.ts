@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { findTransaction } from '../../src/db/queries/transactions';
+import { workflowIdFor } from '../../src/domain/provision';
+import { eventually } from '../helpers/eventually';
+import { demoChannel, makeProvisionRequest, makeReversal } from '../helpers/fixtures';
+import { startTestSwitch, type TestSwitch } from '../helpers/switch';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
+
+/*
+ * Temporal out of reach (a server restart, a network cut): the switch cannot learn a new
+ * transaction's outcome in time and says so, but a transaction settled for good in the reporting
+ * copy, a reversal that came before its request, is still answered as it must be.
+ */
+
+let proxy: TcpProxy;
+let sw: TestSwitch;
+beforeAll(async () => {
+  const [host, port] = inject('temporalAddress').split(':');
+  proxy = await startTcpProxy({ host: host ?? '127.0.0.1', port: Number(port) });
+  sw = await startTestSwitch({
+    TEMPORAL_ADDRESS: `127.0.0.1:${proxy.port}`,
+    PROVIDER_DEADLINE_MS: '500',
+    CHANNEL_RESPONSE_TIMEOUT_MS: '1500',
+  });
+});
+afterAll(async () => {
+  proxy?.restore();
+  await sw?.stop();
+  await proxy?.close();
+});
+
+describe('while Temporal cannot be reached', () => {
+  it('refuses a request whose reversal came first, from the reporting copy; a new one is late (504)', async () => {
+    const request = makeProvisionRequest();
+    const reversal = makeReversal(request.id as string);
+    expect((await sw.post('/suv/v1/vouchers/reversals', reversal)).status).toBe(404);
+    const workflowId = workflowIdFor(demoChannel.clientId, request.id as string);
+    await eventually(async () => (await findTransaction(sw.reporting.db, workflowId)) ?? undefined);
+
+    proxy.cut();
+    try {
+      expect(await sw.post('/suv/v1/vouchers', request)).toMatchObject({
+        status: 400,
+        body: { id: request.id, originalId: reversal.id, errorType: 'VOUCHER_ALREADY_REVERSED' },
+      });
+      const unseen = makeProvisionRequest();
+      expect(await sw.post('/suv/v1/vouchers', unseen)).toMatchObject({
+        status: 504,
+        body: { id: unseen.id, errorType: 'GENERAL_ERROR' },
+      });
+    } finally {
+      proxy.restore();
+    }
+  });
+});
