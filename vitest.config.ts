@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { LongestFirst } from './test/helpers/longest-first';
 
 export default defineConfig({
   test: {
@@ -10,6 +11,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Two cores: more parallel files than that only makes every file slower.
     maxWorkers: 2,
+    sequence: { sequencer: LongestFirst },
     server: { deps: { external: [/@temporalio/] } },
   },
 });

@@ -31,6 +31,13 @@ const quick = process.argv.includes('--quick');
 const probe = process.argv.includes('--probe');
 /** `--login-flood`: only the login flood, with the login guard off and on. */
 const floodOnly = process.argv.includes('--login-flood');
+/** `--untuned`: the dev server as the Temporal CLI configures it, to measure what `devServerTuning` gains. */
+const untuned = process.argv.includes('--untuned');
+const cliDefaults = {
+  'system.forceSearchAttributesCacheRefreshOnRead': true,
+  'matching.numTaskqueueReadPartitions': 4,
+  'matching.numTaskqueueWritePartitions': 4,
+};
 const plan = quick
   ? { seconds: 5, rateSeconds: 10, sustainedSeconds: 15, openProvisions: 1_000 }
   : { seconds: 20, rateSeconds: 60, sustainedSeconds: 60, openProvisions: 10_000 };
@@ -105,7 +112,7 @@ async function startStack(withFloor: boolean): Promise<Stack> {
   }
   const dir = mkdtempSync(join(tmpdir(), 'voucher-bench-'));
   const layout = await stackLayout(dir);
-  const temporal = await startDevServer(layout.temporal);
+  const temporal = await startDevServer({ ...layout.temporal, dynamicConfig: untuned ? cliDefaults : undefined });
   const { simulatorUrl, simulatorPort, apiUrl, apiPort } = layout;
   const common = {
     TEMPORAL_ADDRESS: temporal.address,
@@ -214,7 +221,9 @@ async function main() {
   }
 
   try {
-    console.log(`Machine: ${JSON.stringify(machine())}${quick ? ' (quick run)' : ''}`);
+    console.log(
+      `Machine: ${JSON.stringify(machine())}${quick ? ' (quick run)' : ''}${untuned ? ' (dev server untuned)' : ''}`,
+    );
     const channelApi = targets.switch as Target;
     await atConcurrency(channelApi, 8, 3); // warm-up: JIT, connections, catalogue
     if (floodOnly) {
@@ -291,7 +300,7 @@ function report(runs: Run[], floods: LoginFloodFigures[], eagerStarts: EagerStar
 function markdownReport(runs: Run[], floods: LoginFloodFigures[], eagerStarts: EagerStarts): string {
   const m = machine();
   const lines = [
-    `Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}${quick ? '; quick run' : ''}`,
+    `Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}${quick ? '; quick run' : ''}${untuned ? '; dev server untuned' : ''}`,
     '',
     '| Phase | Target | Load | Throughput /s | p50 ms | p90 ms | p99 ms | max ms | Errors | Open workflows |',
     '|---|---|---|---:|---:|---:|---:|---:|---:|---:|',

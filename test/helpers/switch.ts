@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { hashSecret } from '../../src/api/credentials';
 import { loadConfig } from '../../src/config';
@@ -10,21 +10,20 @@ import { createLogger } from '../../src/log';
 import { createMetrics } from '../../src/metrics';
 import { createSimulatorApp, type LedgerEntry } from '../../src/providers/simulator/app';
 import type { Behaviour } from '../../src/providers/simulator/behaviours';
-import { type RunningWorker, startApi, startWorker, workflowsPath } from '../../src/runtime';
-import { failureConverterPath } from '../../src/temporal/data-converter';
+import { type RunningWorker, startApi, startWorker } from '../../src/runtime';
 import { type ClientTls, httpsFetch } from './certificates';
 import { basicAuth, demoChannel, type Json } from './fixtures';
 
 let runtimeInstalled = false;
 let bundle: Promise<WorkflowBundle> | undefined;
 
-/** Bundles the workflows once per test file, quietly. */
+/** The run's workflow bundle (built by the global set-up), with the SDK's runtime installed quietly. */
 export function workflowBundle(): Promise<WorkflowBundle> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
   }
-  bundle ??= bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: new DefaultLogger('WARN') });
+  bundle ??= Promise.resolve({ code: inject('workflowBundleCode') });
   return bundle;
 }
 

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
-import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
 import { createActivities } from '../../src/activities';
 import { openReportingStore, type ReportingStore } from '../../src/db/client';
 import { type ProviderId, providerProfiles } from '../../src/domain/providers';
@@ -11,10 +11,9 @@ import { type ProvisionInput, workflowIdFor } from '../../src/domain/provision';
 import { listen, type RunningServer } from '../../src/http-server';
 import { createProviderRegistry } from '../../src/providers/registry';
 import { createSimulatorApp } from '../../src/providers/simulator/app';
-import { workflowsPath } from '../../src/runtime';
 import { ensure, temporalTestServer } from '../../src/temporal/binaries';
 import { createEncryptionCodec, insecureDevPayloadKeys, parseCodecKeys } from '../../src/temporal/codec';
-import { failureConverterPath, switchDataConverter } from '../../src/temporal/data-converter';
+import { switchDataConverter } from '../../src/temporal/data-converter';
 import { createSealer } from '../../src/temporal/sealed';
 import { voucherKeyer } from '../../src/voucher-key';
 import { searchAttributeDefinitions } from '../../src/workflows/search-attributes';
@@ -107,7 +106,7 @@ export function useTimeSkipping(): TimeSkipping {
 
   beforeAll(async () => {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
-    bundle = await bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: new DefaultLogger('WARN') });
+    bundle = { code: inject('workflowBundleCode') };
     harness.sim = createSimulatorApp();
     simulator = await listen(harness.sim.app, 0);
     harness.reporting = await openReportingStore({ pgliteDir: 'memory://' });

@@ -57,6 +57,8 @@ describe('/openapi.json, fuzzed', () => {
         '--request-timeout',
         '15',
         '--no-color',
+        '--workers',
+        '4',
         '--seed',
         '1',
       ],

@@ -20,7 +20,7 @@ beforeAll(async () => {
   sw = await startTestSwitch({
     TEMPORAL_ADDRESS: `127.0.0.1:${proxy.port}`,
     PROVIDER_DEADLINE_MS: '500',
-    CHANNEL_RESPONSE_TIMEOUT_MS: '1500',
+    CHANNEL_RESPONSE_TIMEOUT_MS: '1000',
   });
 });
 afterAll(async () => {

@@ -1,9 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { workflowsPath } from '../../src/runtime';
+import { DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { createEncryptionCodec, insecureDevPayloadKeys, parseCodecKeys } from '../../src/temporal/codec';
-import { failureConverterPath, switchDataConverter } from '../../src/temporal/data-converter';
+import { switchDataConverter } from '../../src/temporal/data-converter';
 
 /*
  * Histories recorded by `scripts/record-histories.ts` from earlier versions of the workflows, one
@@ -23,7 +22,7 @@ describe('workflow replay', () => {
   let bundle: WorkflowBundle;
   beforeAll(async () => {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
-    bundle = await bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: new DefaultLogger('WARN') });
+    bundle = { code: inject('workflowBundleCode') };
   });
 
   it('has recorded histories to replay', () => {
