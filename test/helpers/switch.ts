@@ -46,6 +46,24 @@ export function channelList(plain: string): string {
     .join(',');
 }
 
+/** The settings every test switch and test app share, with the test's own `env` over them. */
+export function testSettings(env: Record<string, string>): Record<string, string> {
+  return {
+    PGLITE_DIR: 'memory://',
+    LOG_LEVEL: 'silent',
+    ALLOW_PLAIN_HTTP: 'true',
+    // Every test comes from 127.0.0.1, and some send wrong passwords on purpose: the login guard's
+    // own tests set its limits.
+    LOGIN_ATTEMPTS_PER_SECOND: '1000',
+    LOGIN_ATTEMPT_BURST: '1000',
+    LOGIN_HASHES_PER_SECOND: '1000',
+    LOGIN_HASH_BURST: '1000',
+    LOGIN_FAILURES_BEFORE_BACKOFF: '1000',
+    ...env,
+    SWITCH_CHANNELS: channelList(env.SWITCH_CHANNELS ?? '22222222:password:dual,55555555:secret:dual:stellr'),
+  };
+}
+
 /**
  * A whole switch on real parts: the provider simulator over HTTP, a worker and the channel API
  * on free ports, an in-memory PGlite reporting store, and the run's Temporal dev server.
@@ -62,18 +80,7 @@ export async function startTestSwitch(env: Record<string, string> = {}, client?:
       PROVIDER_SIM_URL: simulator.url,
       TEMPORAL_ADDRESS: address,
       TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
-      PGLITE_DIR: 'memory://',
-      LOG_LEVEL: 'silent',
-      ALLOW_PLAIN_HTTP: 'true',
-      // Every test comes from 127.0.0.1, and some send wrong passwords on purpose: the login guard's
-      // own tests set its limits.
-      LOGIN_ATTEMPTS_PER_SECOND: '1000',
-      LOGIN_ATTEMPT_BURST: '1000',
-      LOGIN_HASHES_PER_SECOND: '1000',
-      LOGIN_HASH_BURST: '1000',
-      LOGIN_FAILURES_BEFORE_BACKOFF: '1000',
-      ...env,
-      SWITCH_CHANNELS: channelList(env.SWITCH_CHANNELS ?? '22222222:password:dual,55555555:secret:dual:stellr'),
+      ...testSettings(env),
     },
     { servesApi: true },
   );

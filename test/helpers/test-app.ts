@@ -49,7 +49,7 @@ import { payloadCodec, switchApp } from '../../src/runtime';
 import { voucherKeyer } from '../../src/voucher-key';
 import { basicAuth, demoChannel, type Json } from './fixtures';
 import { inMemoryProviders, type ProviderBehaviour, type ProviderCall } from './memory-providers';
-import { channelList } from './switch';
+import { testSettings } from './switch';
 
 /*
  * The real channel API (`switchApp` in src/runtime.ts: authentication, rate limits, validation,
@@ -72,23 +72,7 @@ const demoAuth = basicAuth(demoChannel.clientId, demoChannel.password);
 
 /** The channel API on in-memory parts; `stop` closes its reporting copy. */
 export async function createTestApp({ env = {}, provider = () => undefined }: TestAppOptions = {}) {
-  const config = loadConfig(
-    {
-      PGLITE_DIR: 'memory://',
-      LOG_LEVEL: 'silent',
-      ALLOW_PLAIN_HTTP: 'true',
-      // As in `startTestSwitch`: some tests send wrong passwords on purpose, and the login
-      // guard's own tests set its limits.
-      LOGIN_ATTEMPTS_PER_SECOND: '1000',
-      LOGIN_ATTEMPT_BURST: '1000',
-      LOGIN_HASHES_PER_SECOND: '1000',
-      LOGIN_HASH_BURST: '1000',
-      LOGIN_FAILURES_BEFORE_BACKOFF: '1000',
-      ...env,
-      SWITCH_CHANNELS: channelList(env.SWITCH_CHANNELS ?? '22222222:password:dual,55555555:secret:dual:stellr'),
-    },
-    { servesApi: true },
-  );
+  const config = loadConfig(testSettings(env), { servesApi: true });
   const reporting = await openReportingStore(config.database);
   const providerCalls: ProviderCall[] = [];
   const providers = inMemoryProviders(providerCalls, provider);
