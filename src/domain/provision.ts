@@ -86,27 +86,21 @@ export function answerProvision(
 ): ProvisionAnswer | ErrorAnswer {
   const { request } = input;
   if (!result.ok) return answerProviderFailure(request.id, input.provider, result.failure);
-  const approved = approvedBody(request, {
-    switchInstitution: input.switchInstitution,
-    switchReference: input.switchReference,
-    receiver: request.receiver ?? input.providerInstitution,
-    providerReference: result.value.providerReference,
-  });
-  return { status: 201, body: { ...approved, voucher: { ...request.voucher, ...result.value.voucher } } };
+  const { providerReference, voucher } = result.value;
+  const approved = approvedBody(request, input, request.receiver ?? input.providerInstitution, providerReference);
+  return { status: 201, body: { ...approved, voucher: { ...request.voucher, ...voucher } } };
 }
 
-/** Who approved a request, as the channel's answer names them. */
 /** An identifier an institution gave the transaction. */
 export interface ThirdPartyIdentifier {
   institutionId: string;
   transactionIdentifier: string;
 }
 
-export interface Approval {
+/** The switch's side of a transaction: its institution and its reference for the request. */
+export interface SwitchSide {
   switchInstitution: Institution;
   switchReference: string;
-  receiver: Institution;
-  providerReference: string;
 }
 
 /**
@@ -115,15 +109,15 @@ export interface Approval {
  */
 export function approvedBody<
   R extends { settlementEntity?: Institution; thirdPartyIdentifiers: ThirdPartyIdentifier[] },
->(request: R, approval: Approval) {
+>(request: R, { switchInstitution, switchReference }: SwitchSide, receiver: Institution, providerReference: string) {
   return {
     ...request,
-    settlementEntity: request.settlementEntity ?? approval.switchInstitution,
-    receiver: approval.receiver,
+    settlementEntity: request.settlementEntity ?? switchInstitution,
+    receiver,
     thirdPartyIdentifiers: [
       ...request.thirdPartyIdentifiers,
-      { institutionId: approval.switchInstitution.id, transactionIdentifier: approval.switchReference },
-      { institutionId: approval.receiver.id, transactionIdentifier: approval.providerReference },
+      { institutionId: switchInstitution.id, transactionIdentifier: switchReference },
+      { institutionId: receiver.id, transactionIdentifier: providerReference },
     ],
   };
 }

@@ -43,11 +43,6 @@ export function answerUse(
 ): ChannelAnswer {
   const { request } = input;
   if (!result.ok) return answerProviderFailure(request.id, voucher.provider, result.failure);
-  const body = approvedBody(request, {
-    switchInstitution: input.switchInstitution,
-    switchReference: input.switchReference,
-    receiver: request.receiver ?? voucher.receiver,
-    providerReference: result.value.providerReference,
-  });
-  return { status: 201, body };
+  const receiver = request.receiver ?? voucher.receiver;
+  return { status: 201, body: approvedBody(request, input, receiver, result.value.providerReference) };
 }
