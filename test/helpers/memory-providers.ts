@@ -1,4 +1,3 @@
-import { randomInt, randomUUID } from 'node:crypto';
 import type {
   LegTrace,
   ProviderExchange,
@@ -8,6 +7,7 @@ import type {
   VoucherProvider,
 } from '../../src/domain/provider-protocol';
 import { type ProviderId, providerIds, providerProfiles } from '../../src/domain/providers';
+import { issueVoucher, newProviderReference } from '../../src/providers/simulator/app';
 import type { SimulatedOperation } from '../../src/providers/simulator/behaviours';
 import { simulatedCatalogue } from '../../src/providers/simulator/catalogue';
 
@@ -70,21 +70,4 @@ export function inMemoryProviders(calls: ProviderCall[], behave: ProviderBehavio
     },
   });
   return Object.fromEntries(providerIds.map((provider) => [provider, adapter(provider)])) as ProviderRegistry;
-}
-
-function newProviderReference(): string {
-  return randomUUID().slice(0, 12).toUpperCase();
-}
-
-function issueVoucher(): ProvisionedVoucher {
-  const digits = (n: number) => Array.from({ length: n }, () => randomInt(10)).join('');
-  return {
-    providerReference: newProviderReference(),
-    voucher: {
-      code: digits(16),
-      serialNumber: digits(10),
-      expiryDate: new Date(Date.now() + 365 * 24 * 3600 * 1000).toISOString(),
-      redeemInstructions: ['To redeem your voucher', 'enter the USSD code below:', '*999*<pin>#'],
-    },
-  };
 }

@@ -364,13 +364,14 @@ function checkOrder(catalogue: CatalogueProduct[], order: ProvisionOrder) {
   return tooSmall || tooLarge ? { code: 'INVALID_AMOUNT', message: `amount ${amount} out of range` } : undefined;
 }
 
-function newProviderReference(): string {
+export function newProviderReference(): string {
   return randomUUID().slice(0, 12).toUpperCase();
 }
 
 const aYear = 365 * 24 * 3600 * 1000;
 
-function issueVoucher(expiresInMs = aYear): ProvisionedVoucher {
+/** A voucher as the simulated providers issue it: a 16-digit code, valid for a year by default. */
+export function issueVoucher(expiresInMs = aYear): ProvisionedVoucher {
   const digits = (n: number) => Array.from({ length: n }, () => randomInt(10)).join('');
   return {
     providerReference: newProviderReference(),
