@@ -155,10 +155,14 @@ const envSchema = z.object({
   RATE_LIMIT_BURST: z.coerce.number().int().positive().default(400),
   NODE_ENV: z.string().optional(),
   METRICS_PORT: port.default(9464),
+  // 0: off.
+  TEMPORAL_SDK_METRICS_PORT: port.default(9465),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().positive().default(500),
   // Unset: required in production, not in development.
   METRICS_REQUIRE_OPERATOR: z.stringbool().optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  // Unset: JSON lines, but `npm run dev` prints for a person.
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 });
 
 const channelsSchema = z.array(channelSchema).min(1);
@@ -354,9 +358,17 @@ export function loadConfig(source: Record<string, string | undefined> = process.
      * confirmation grows past a gigabyte; an evicted workflow is replayed from history when it wakes.
      */
     worker: { maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS },
-    /** The standalone worker serves its own `/metrics` on `port`; the API on its own port. */
-    metrics: { port: e.METRICS_PORT, requireOperator: e.METRICS_REQUIRE_OPERATOR ?? production },
+    /**
+     * The standalone worker serves its own `/metrics` (and `/live`, `/ready`) on `port`; the API on
+     * its own port. The Temporal SDK's metrics of a process with a worker: `sdkPort`, 0 for none.
+     */
+    metrics: {
+      port: e.METRICS_PORT,
+      sdkPort: e.TEMPORAL_SDK_METRICS_PORT,
+      requireOperator: e.METRICS_REQUIRE_OPERATOR ?? production,
+    },
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT ?? 'json',
   };
 }
 

@@ -2,7 +2,7 @@ import { loadConfigOrExit } from './config';
 import { openReportingStore } from './db/client';
 import { safBacklog } from './db/queries/operations';
 import { listen } from './http-server';
-import { createLogger, installTemporalLogging, logUnhandledRejections } from './log';
+import { createLogger, installTemporalLogging, logDestination, logUnhandledRejections } from './log';
 import { createMetrics } from './metrics';
 import { createSimulatorApp } from './providers/simulator/app';
 import { startApi, startWorker } from './runtime';
@@ -10,10 +10,13 @@ import { apiGraceMs, drainWorker, stopOnSignals } from './shutdown';
 import { startDevServer } from './temporal/dev-server';
 
 // Local development: plain HTTP on 127.0.0.1 unless certificates (or ALLOW_PLAIN_HTTP=false) are set.
-const config = loadConfigOrExit({ servesApi: true, defaults: { ALLOW_PLAIN_HTTP: 'true' } });
-const log = createLogger(config.logLevel, 'dev');
+// Logs for a person unless LOG_FORMAT=json.
+const config = loadConfigOrExit({ servesApi: true, defaults: { ALLOW_PLAIN_HTTP: 'true', LOG_FORMAT: 'pretty' } });
+const destination = logDestination(config.logFormat);
+const logger = (component: string) => createLogger(config.logLevel, component, destination);
+const log = logger('dev');
 logUnhandledRejections(log);
-await installTemporalLogging(createLogger(config.logLevel, 'worker'));
+await installTemporalLogging(logger('worker'), { port: config.metrics.sdkPort, host: config.api.host });
 const stops: Array<() => Promise<void>> = [];
 
 async function stopAll() {
@@ -42,7 +45,7 @@ try {
   const metrics = createMetrics({ backlog: () => safBacklog(reporting.db, new Date()) });
   const worker = await startWorker(config, address, reporting, undefined, metrics);
   stops.push(() => drainWorker(worker));
-  const api = await startApi(config, address, reporting, createLogger(config.logLevel, 'api'), metrics);
+  const api = await startApi(config, address, reporting, logger('api'), metrics);
   stops.push(async () => {
     // Stopped first: no new requests, and those in flight get their answers while the worker still runs.
     await api.server.close({ graceMs: apiGraceMs(config.api.channelResponseTimeoutMs) });
@@ -52,7 +55,7 @@ try {
   console.log(`
   Voucher switch is running
     Channel API        ${api.server.url}/suv/v1   (API page: ${api.server.url}/docs, OpenAPI: ${api.server.url}/openapi.json)
-    Health             ${api.server.url}/health   (metrics: ${api.server.url}/metrics)
+    Health             ${api.server.url}/health   (probes: /live, /ready; metrics: ${api.server.url}/metrics${config.metrics.sdkPort ? `, Temporal SDK's: http://${config.api.host}:${config.metrics.sdkPort}/metrics` : ''})
     Operator console   ${api.server.url}/console   (operator / operator)
     Temporal           ${address}${uiUrl ? `\n    Temporal Web UI    ${uiUrl}/namespaces/${config.temporal.namespace}/workflows` : ''}
     Provider simulator ${simulator.url}   (ledger: ${simulator.url}/sim/ledger)

@@ -1,5 +1,6 @@
 import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
 import { pino } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 export type Logger = pino.Logger;
 
@@ -35,9 +36,26 @@ export function redactLine(line: string): string {
   return redacted.replace(credentialInText, `$1 ${censor}`);
 }
 
+export type LogFormat = 'json' | 'pretty';
+
 /**
- * Structured JSON logs. Voucher codes and credentials are censored wherever they appear in a
- * line, so a careless log call cannot leak them.
+ * Where a process's logs go: JSON lines on stdout, or for a person (`LOG_FORMAT=pretty`, the
+ * default of `npm run dev`), one event a line with its time, level and fields, coloured on a terminal.
+ */
+export function logDestination(format: LogFormat): pino.DestinationStream | undefined {
+  if (format === 'json') return undefined;
+  return pinoPretty({
+    singleLine: true,
+    ignore: 'pid,hostname,component',
+    messageFormat: '({component}) {msg}',
+    translateTime: 'SYS:HH:MM:ss.l',
+    sync: true,
+  });
+}
+
+/**
+ * Structured logs. Voucher codes and credentials are censored wherever they appear in a line
+ * (the JSON line, before any pretty printing), so a careless log call cannot leak them.
  */
 export function createLogger(level: string, component: string, destination?: pino.DestinationStream): Logger {
   return pino(
@@ -73,6 +91,9 @@ export interface TransactionLogFields {
 /** Hono variables of the channel API: a route names its transaction with `c.set('transaction', …)`. */
 export type LogVariables = { transaction: TransactionLogFields | undefined };
 
+/** The workflow bundler's webpack report: dozens of lines of modules, for whoever debugs the build. */
+const isBuildReport = (message: string) => /\bwebpack [\d.]+ compiled\b/.test(message);
+
 const pinoLevels = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
 
 /**
@@ -80,7 +101,8 @@ const pinoLevels = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn',
  * context (workflowId, runId, workflowType, activityType, …) as metadata, which becomes JSON fields.
  */
 export function temporalLogger(logger: Logger): TemporalLogger {
-  const log = (level: LogLevel, message: string, meta?: LogMetadata) => logger[pinoLevels[level]]({ ...meta }, message);
+  const log = (level: LogLevel, message: string, meta?: LogMetadata) =>
+    logger[pinoLevels[level === 'INFO' && isBuildReport(message) ? 'DEBUG' : level]]({ ...meta }, message);
   return {
     log,
     trace: (message, meta) => log('TRACE', message, meta),
@@ -92,15 +114,33 @@ export function temporalLogger(logger: Logger): TemporalLogger {
 }
 
 /**
- * Sends the Temporal SDK's logs (worker, workflows, activities and the native core) to `logger`.
- * Call it once per process, before any connection or worker exists: the runtime is installed once.
+ * Sends the Temporal SDK's logs (worker, workflows, activities and the native core) to `logger`,
+ * and serves the SDK's own metrics (task slots, schedule-to-start latency, sticky cache) for
+ * Prometheus on `sdkMetrics`, when given. Call it once per process, before any connection or
+ * worker exists: the runtime is installed once.
  */
-export async function installTemporalLogging(logger: Logger): Promise<void> {
+export async function installTemporalLogging(
+  logger: Logger,
+  sdkMetrics?: { port: number; host: string },
+): Promise<void> {
   // Loaded here so that processes without a worker (the simulator) do not load the native SDK.
   const { Runtime } = await import('@temporalio/worker');
   Runtime.install({
     logger: temporalLogger(logger),
-    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
+    telemetryOptions: {
+      logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
+      // Prometheus conventions, as the switch's own metrics: seconds, `_seconds` and `_total` suffixes.
+      ...(sdkMetrics?.port && {
+        metrics: {
+          prometheus: {
+            bindAddress: `${sdkMetrics.host.includes(':') ? `[${sdkMetrics.host}]` : sdkMetrics.host}:${sdkMetrics.port}`,
+            useSecondsForDurations: true,
+            unitSuffix: true,
+            countersTotalSuffix: true,
+          },
+        },
+      }),
+    },
   });
 }
 

@@ -115,14 +115,67 @@ export async function scrape(registry: Registry): Promise<Response> {
   return new Response(await registry.metrics(), { headers: { 'content-type': registry.contentType } });
 }
 
-/** Serves `GET /metrics` alone, for a process without the channel API (the standalone worker). */
-export function serveMetrics(registry: Registry, port: number, host?: string): Promise<RunningServer> {
+/** A scrape never waits on a dependency that does not answer: past two seconds it counts as down. */
+function withinTwoSeconds(answer: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('no answer within 2 s')), 2_000);
+  });
+  return Promise.race([answer, late]).finally(() => clearTimeout(timer));
+}
+
+/** A service the process needs, by the name its `switch_dependency_up` series carries. */
+export type Dependencies = Record<string, () => Promise<void>>;
+
+/**
+ * `switch_dependency_up{dependency}`: 1 when the service answered at the scrape, 0 when not. A
+ * dependency the process goes on without (the reporting store) shows here, not in readiness.
+ */
+export function watchDependencies(registry: Registry, dependencies: Dependencies) {
+  new Gauge({
+    name: 'switch_dependency_up',
+    help: 'Whether a service the process uses answered at this scrape (1) or not (0): temporal, reporting_store',
+    labelNames: ['dependency'] as const,
+    registers: [registry],
+    async collect() {
+      const entries = Object.entries(dependencies);
+      const answers = await Promise.allSettled(entries.map(([, ping]) => withinTwoSeconds(ping())));
+      for (const [i, [dependency]] of entries.entries())
+        this.set({ dependency }, answers[i]?.status === 'fulfilled' ? 1 : 0);
+    },
+  });
+}
+
+/** What a process without the channel API (the standalone worker) answers its probes with. */
+export interface Probes {
+  /** False when the process can no longer do its work and only a restart helps. */
+  live(): boolean;
+  /** Resolves when the process can take work now, rejects otherwise. */
+  ready(): Promise<void>;
+}
+
+const probeAnswer = (ok: boolean, status: string) =>
+  Response.json({ status: ok ? status : `NOT_${status}` }, { status: ok ? 200 : 503 });
+
+/** Serves `GET /metrics`, `/live` and `/ready`, for a process without the channel API (the standalone worker). */
+export function serveMetrics(registry: Registry, port: number, host?: string, probes?: Probes): Promise<RunningServer> {
+  const routes: Record<string, () => Promise<Response> | Response> = {
+    '/metrics': () => scrape(registry),
+    ...(probes && {
+      '/live': () => probeAnswer(probes.live(), 'LIVE'),
+      '/ready': () =>
+        probes.ready().then(
+          () => probeAnswer(true, 'READY'),
+          () => probeAnswer(false, 'READY'),
+        ),
+    }),
+  };
   return listen(
     {
-      fetch: (request) =>
-        new URL(request.url).pathname === '/metrics' && request.method === 'GET'
-          ? scrape(registry)
-          : new Response('Not found', { status: 404 }),
+      fetch: (request) => {
+        const route = routes[new URL(request.url).pathname];
+        return route && request.method === 'GET' ? route() : new Response('Not found', { status: 404 });
+      },
     },
     port,
     host,

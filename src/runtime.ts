@@ -26,7 +26,7 @@ import type { LastingState } from './domain/report';
 import type { UseInput } from './domain/use';
 import { listen, type RunningServer } from './http-server';
 import type { Logger } from './log';
-import type { Metrics } from './metrics';
+import { type Metrics, type Probes, watchDependencies } from './metrics';
 import { ProductCatalogue } from './providers/catalogue';
 import { createProviderRegistry } from './providers/registry';
 import { createEncryptionCodec } from './temporal/codec';
@@ -45,8 +45,16 @@ export const payloadCodec = (config: Config) =>
 
 export interface RunningWorker {
   worker: Worker;
+  /** Resolves when Temporal answers the worker's connection within two seconds. */
+  temporalHealth(): Promise<void>;
+  /** Live until the worker has failed for good; ready while it polls and Temporal answers. */
+  probes: Probes;
   stop(): Promise<void>;
 }
+
+/** Temporal's health check over a connection, bounded so a probe never hangs. */
+const healthCheck = (connection: Pick<NativeConnection, 'withDeadline' | 'healthService'>) => () =>
+  connection.withDeadline(Date.now() + 2_000, () => connection.healthService.check({})).then(() => {});
 
 /** Starts a worker that runs the transaction workflows and their activities. */
 export async function startWorker(
@@ -75,8 +83,17 @@ export async function startWorker(
     ...workflowSource,
   });
   const running = worker.run();
+  const temporalHealth = healthCheck(connection);
   return {
     worker,
+    temporalHealth,
+    probes: {
+      live: () => worker.getState() !== 'FAILED',
+      ready: async () => {
+        if (worker.getState() !== 'RUNNING') throw new Error(`the worker is ${worker.getState()}`);
+        await temporalHealth();
+      },
+    },
     async stop() {
       worker.shutdown();
       await running;
@@ -88,6 +105,8 @@ export async function startWorker(
 export interface RunningApi {
   server: RunningServer;
   client: Client;
+  /** Resolves when Temporal answers the API's connection within two seconds. */
+  temporalHealth(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -182,6 +201,7 @@ export async function startApi(
     dataConverter: switchDataConverter(codec),
   });
   const sealer = createSealer(codec);
+  const temporalHealth = healthCheck(connection);
   const gateway = {
     client,
     taskQueue: config.temporal.taskQueue,
@@ -198,16 +218,18 @@ export async function startApi(
     refunds: temporalTransactions('refund', submitUse, gateway),
     vouchers: temporalVouchers(client),
     providers: createProviderRegistry({ baseUrl: config.providers.simulatorUrl, metrics }),
-    temporalHealth: () =>
-      client.withDeadline(Date.now() + 2_000, () => connection.healthService.check({})).then(() => {}),
+    temporalHealth,
     codec,
     logger,
     metrics,
   });
+  if (metrics)
+    watchDependencies(metrics.registry, { temporal: temporalHealth, reporting_store: () => reporting.ping() });
   const server = await listen(app, config.api.port, config.api.host, config.api.tls);
   return {
     server,
     client,
+    temporalHealth,
     async stop() {
       await server.close();
       await connection.close();

@@ -4,13 +4,13 @@
  */
 import { loadConfigOrExit } from './config';
 import { openReportingStore } from './db/client';
-import { createLogger, logUnhandledRejections } from './log';
+import { createLogger, logDestination, logUnhandledRejections } from './log';
 import { createMetrics } from './metrics';
 import { startApi } from './runtime';
 import { apiGraceMs, stopOnSignals } from './shutdown';
 
 const config = loadConfigOrExit({ servesApi: true });
-const log = createLogger(config.logLevel, 'api');
+const log = createLogger(config.logLevel, 'api', logDestination(config.logFormat));
 logUnhandledRejections(log);
 const address = config.temporal.address ?? `127.0.0.1:${config.temporal.devServer.port}`;
 const reporting = await openReportingStore(config.database);

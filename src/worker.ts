@@ -1,22 +1,32 @@
 import { loadConfigOrExit } from './config';
 import { openReportingStore } from './db/client';
 import { safBacklog } from './db/queries/operations';
-import { createLogger, installTemporalLogging, logUnhandledRejections } from './log';
-import { createMetrics, serveMetrics } from './metrics';
+import { createLogger, installTemporalLogging, logDestination, logUnhandledRejections } from './log';
+import { createMetrics, serveMetrics, watchDependencies } from './metrics';
 import { startWorker } from './runtime';
 import { drainWorker, stopOnSignals } from './shutdown';
 
 const config = loadConfigOrExit();
-const log = createLogger(config.logLevel, 'worker');
+const log = createLogger(config.logLevel, 'worker', logDestination(config.logFormat));
 logUnhandledRejections(log);
-await installTemporalLogging(log);
+await installTemporalLogging(log, { port: config.metrics.sdkPort, host: config.api.host });
 const address = config.temporal.address ?? `127.0.0.1:${config.temporal.devServer.port}`;
 const reporting = await openReportingStore(config.database);
 // The worker delivers the advices, so its scrape target reports their backlog.
 const metrics = createMetrics({ backlog: () => safBacklog(reporting.db, new Date()) });
-const metricsServer = await serveMetrics(metrics.registry, config.metrics.port, config.api.host);
 const worker = await startWorker(config, address, reporting, undefined, metrics);
-log.info({ address, taskQueue: config.temporal.taskQueue, metrics: `${metricsServer.url}/metrics` }, 'worker running');
+watchDependencies(metrics.registry, { temporal: worker.temporalHealth, reporting_store: reporting.ping });
+const metricsServer = await serveMetrics(metrics.registry, config.metrics.port, config.api.host, worker.probes);
+log.info(
+  {
+    address,
+    taskQueue: config.temporal.taskQueue,
+    metrics: `${metricsServer.url}/metrics`,
+    probes: [`${metricsServer.url}/live`, `${metricsServer.url}/ready`],
+    sdkMetrics: config.metrics.sdkPort ? `http://${config.api.host}:${config.metrics.sdkPort}/metrics` : 'off',
+  },
+  'worker running',
+);
 
 stopOnSignals(
   async (signal) => {

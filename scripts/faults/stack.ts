@@ -66,6 +66,7 @@ export async function startStack({ databaseUrl, logDir, log }: StackOptions) {
     RATE_LIMIT_PER_SECOND: '0',
     LOG_LEVEL: 'warn',
     METRICS_PORT: '0', // workers may overlap while one is replaced
+    TEMPORAL_SDK_METRICS_PORT: '0',
   };
   const config = loadConfig(env);
   const children = new Set<ChildProcess>();

@@ -7,7 +7,7 @@ import { eventually } from '../helpers/eventually';
 import { basicAuth, makeAdvice, makeProvisionRequest, makeReversal, voucherOf } from '../helpers/fixtures';
 import { startTestSwitch, type TestSwitch } from '../helpers/switch';
 
-// Debian's Chromium, which `npm run setup:browser` installs; CHROMIUM_PATH as that script reads it.
+// Debian's Chromium, which `npm run setup:tools` installs; CHROMIUM_PATH as that script reads it.
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const hasChromium = existsSync(chromiumPath);
 const title = hasChromium

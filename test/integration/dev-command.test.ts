@@ -36,7 +36,7 @@ function waitForOutput(child: ChildProcess, marker: string, timeoutMs: number): 
 
 describe('npm run dev', () => {
   it('starts the whole switch, provisions a voucher end to end, and stops cleanly on Ctrl-C', async () => {
-    const [api, simulator, temporal, ui] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const [api, simulator, temporal, ui, sdkMetrics] = await Promise.all(Array.from({ length: 5 }, () => freePort()));
     const pgliteDir = join(dataDir, 'pglite');
     dev = spawn(process.execPath, ['--import', 'tsx', 'src/dev.ts'], {
       detached: true,
@@ -49,13 +49,19 @@ describe('npm run dev', () => {
         TEMPORAL_UI_PORT: String(ui),
         TEMPORAL_DB_FILE: join(dataDir, 'temporal.db'),
         PGLITE_DIR: pgliteDir,
-        LOG_LEVEL: 'warn',
+        TEMPORAL_SDK_METRICS_PORT: String(sdkMetrics),
+        LOG_LEVEL: 'info',
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const banner = await waitForOutput(dev, 'Ctrl-C stops everything', 90_000);
     expect(banner).toContain(`http://127.0.0.1:${api}/suv/v1`);
     expect(banner).toContain(`http://127.0.0.1:${ui}`);
+    // Logs for a person: one event a line with its time, level and component; no JSON, no build report.
+    expect(banner).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: \(worker\) Workflow bundle created/m);
+    expect(banner).not.toMatch(/^\{/m);
+    expect(banner).not.toContain('webpack');
+    for (const probe of ['live', 'ready']) expect((await fetch(`http://127.0.0.1:${api}/${probe}`)).status).toBe(200);
 
     const request = makeProvisionRequest();
     const response = await fetch(`http://127.0.0.1:${api}/suv/v1/vouchers`, {
@@ -68,6 +74,10 @@ describe('npm run dev', () => {
     });
     expect(response.status).toBe(201);
     expect(((await response.json()) as { voucher: { code: string } }).voucher.code).toMatch(/^\d+$/);
+    // The Temporal SDK's view inside the worker, on its own port.
+    expect(await (await fetch(`http://127.0.0.1:${sdkMetrics}/metrics`)).text()).toMatch(
+      /temporal_workflow_task_schedule_to_start_latency_seconds_count\{[^}]*\} [1-9]/,
+    );
 
     // The operator finds the transaction in the Temporal Web UI (through the UI server's own API).
     const workflowId = workflowIdFor(demoChannel.clientId, request.id as string);

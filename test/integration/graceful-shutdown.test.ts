@@ -66,6 +66,14 @@ function post(path: string, body: Json): Promise<{ status: number; body: Json }>
 
 let api: ReturnType<typeof startProcess>;
 let worker: ReturnType<typeof startProcess>;
+/** The worker's own endpoint (`/metrics`, `/live`, `/ready`) and the Temporal SDK's metrics. */
+let workerUrl: string;
+let sdkMetricsUrl: string;
+
+const probe = async (url: string) => {
+  const response = await fetch(url);
+  return { status: response.status, body: await response.json() };
+};
 
 beforeAll(async () => {
   simulator = await listen(
@@ -77,17 +85,23 @@ beforeAll(async () => {
     },
     0,
   );
-  const port = await freePort();
+  const [port, metricsPort, sdkMetricsPort] = await Promise.all([freePort(), freePort(), freePort()]);
   apiUrl = `http://127.0.0.1:${port}`;
+  workerUrl = `http://127.0.0.1:${metricsPort}`;
+  sdkMetricsUrl = `http://127.0.0.1:${sdkMetricsPort}/metrics`;
   const env = {
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     TEMPORAL_TASK_QUEUE: `graceful-${randomUUID()}`,
     PROVIDER_SIM_URL: simulator.url,
     PGLITE_DIR: 'memory://',
     LOG_LEVEL: 'info',
-    METRICS_PORT: '0',
   };
-  worker = startProcess('worker', 'worker.ts', env, 'worker running');
+  worker = startProcess(
+    'worker',
+    'worker.ts',
+    { ...env, METRICS_PORT: String(metricsPort), TEMPORAL_SDK_METRICS_PORT: String(sdkMetricsPort) },
+    'worker running',
+  );
   api = startProcess('api', 'server.ts', { ...env, PORT: String(port), ALLOW_PLAIN_HTTP: 'true' }, 'listening');
   await Promise.all([worker.started, api.started]);
   await waitForHttp(`${apiUrl}/health`);
@@ -96,6 +110,30 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const child of children) child.kill('SIGKILL');
   await simulator?.close();
+});
+
+describe('the worker as a process', () => {
+  it("answers its probes, and serves the Temporal SDK's metrics beside its own", async () => {
+    expect(await probe(`${workerUrl}/live`)).toEqual({ status: 200, body: { status: 'LIVE' } });
+    expect(await probe(`${workerUrl}/ready`)).toEqual({ status: 200, body: { status: 'READY' } });
+    expect((await post('/suv/v1/vouchers', makeProvisionRequest())).status).toBe(201);
+
+    const own = await (await fetch(`${workerUrl}/metrics`)).text();
+    expect(own).toContain('switch_dependency_up{dependency="temporal"} 1');
+    expect(own).toMatch(
+      /switch_provider_request_duration_seconds_count\{provider="flash",operation="provision"\} [1-9]/,
+    );
+    // The SDK's view inside the worker: what its workflow tasks waited, its slots, its sticky cache.
+    const sdk = await (await fetch(sdkMetricsUrl)).text();
+    for (const series of [
+      'temporal_workflow_task_schedule_to_start_latency_seconds_bucket',
+      'temporal_local_activity_execution_latency_seconds_bucket',
+      'temporal_worker_task_slots_available',
+      'temporal_sticky_cache_size',
+    ])
+      expect(sdk).toContain(series);
+    expect(sdk).toMatch(/temporal_workflow_task_schedule_to_start_latency_seconds_count\{[^}]*\} [1-9]/);
+  });
 });
 
 describe('SIGTERM to the API and the worker', () => {
@@ -114,6 +152,10 @@ describe('SIGTERM to the API and the worker', () => {
     worker.child.kill('SIGTERM');
     await api.saw('stopping');
     await expect(post('/suv/v1/vouchers', makeProvisionRequest())).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    // Draining: still alive, no longer ready for new work.
+    await worker.saw('stopping');
+    expect(await probe(`${workerUrl}/live`)).toEqual({ status: 200, body: { status: 'LIVE' } });
+    expect(await probe(`${workerUrl}/ready`)).toEqual({ status: 503, body: { status: 'NOT_READY' } });
 
     const answer = await inFlight;
     expect(answer.status).toBe(201);

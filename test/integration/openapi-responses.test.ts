@@ -29,8 +29,11 @@ let sw: TestSwitch;
 let doc: OpenApi;
 /** Statuses the running test produced, per operation id. */
 const produced = new Map<string, Set<number>>();
-/** Documented statuses that cannot be produced without injecting a fault into the switch itself. */
-const unproducible: Record<string, number[]> = { health: [503] };
+/**
+ * Documented statuses that need Temporal down: `temporal-outage.test.ts` produces them, with
+ * Temporal behind a proxy that it cuts.
+ */
+const unproducible: Record<string, number[]> = { health: [503], ready: [503] };
 /** The guards' statuses: the last test produces them for every operation that documents them. */
 const guardStatuses = [403, 429];
 
@@ -44,7 +47,7 @@ const coverage = {
   lookups: ['lookupProducts', 'lookupVoucher'],
   redemptions: ['redeemVoucher', 'confirmRedeem', 'reverseRedeem'],
   refunds: ['refundVoucher', 'confirmRefund', 'reverseRefund'],
-  health: ['health'],
+  health: ['health', 'live', 'ready'],
   operators: ['listTransactions', 'getTransaction', 'safBacklog'],
 } as const;
 
@@ -278,10 +281,12 @@ describe('every documented response validates against /openapi.json', () => {
     expectEveryStatusProduced(coverage.refunds);
   });
 
-  it('health', async () => {
+  it('health, live and ready', async () => {
     expect((await call('health')).body).toEqual({ status: 'UP', temporal: 'UP', reportingStore: 'UP' });
+    expect((await call('live')).body).toEqual({ status: 'LIVE' });
+    expect((await call('ready')).body).toEqual({ status: 'READY' });
     // The input guard refuses a NUL character anywhere in the URL, on every operation.
-    expect((await call('health', { query: '?probe=%00' })).status).toBe(400);
+    for (const probe of coverage.health) expect((await call(probe, { query: '?probe=%00' })).status).toBe(400);
     expectEveryStatusProduced(coverage.health);
   });
 

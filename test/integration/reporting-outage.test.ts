@@ -63,6 +63,15 @@ describe.skipIf(!serverUrl)('reporting copy on PostgreSQL', () => {
 
     proxy.cut();
     await expect(sw.reporting.ping()).rejects.toThrow();
+    // Transactions go on without the copy: still ready, and /health and /metrics say what is behind.
+    expect(await sw.get('/ready', '')).toEqual({ status: 200, body: { status: 'READY' } });
+    expect(await sw.get('/health', '')).toEqual({
+      status: 200,
+      body: { status: 'DEGRADED', temporal: 'UP', reportingStore: 'DOWN' },
+    });
+    expect(await (await fetch(`${sw.url}/metrics`)).text()).toContain(
+      'switch_dependency_up{dependency="reporting_store"} 0',
+    );
     const confirmed = [stale, await provision(), await provision()];
     const reversed = await provision();
     for (const id of confirmed) {

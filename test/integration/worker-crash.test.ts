@@ -51,6 +51,7 @@ beforeAll(async () => {
     PROVIDER_DEADLINES: 'flash:2000,netcare:2000',
     LOG_LEVEL: 'info',
     METRICS_PORT: '0', // workers may run side by side
+    TEMPORAL_SDK_METRICS_PORT: '0',
   };
   const config = loadConfig({ ...env, PORT: '0', PGLITE_DIR: 'memory://' });
   reporting = await openReportingStore(config.database);

@@ -68,6 +68,10 @@ describe('temporalLogger', () => {
     });
     temporal.error('Activity failed', { activityType: 'callProvider', workflowId: 'w', error: new Error('boom') });
     temporal.debug('below the level', { workflowId: 'w' });
+    // The workflow bundler's webpack report is for whoever debugs the build.
+    temporal.info('asset workflow-bundle-1.js 1.9 MiB [emitted]\nwebpack 5.104.1 compiled successfully in 1630 ms', {
+      sdkComponent: 'worker',
+    });
 
     expect(entries()).toEqual([
       expect.objectContaining({
