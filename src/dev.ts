@@ -1,6 +1,6 @@
 import { loadConfigOrExit } from './config';
 import { openReportingStore } from './db/client';
-import { safBacklog } from './db/queries/operations';
+import { reportingFigures } from './db/queries/operations';
 import { listen } from './http-server';
 import { createLogger, installTemporalLogging, logDestination, logUnhandledRejections } from './log';
 import { createMetrics } from './metrics';
@@ -42,7 +42,7 @@ try {
   const reporting = await openReportingStore(config.database);
   stops.push(reporting.close);
   // One process, one registry: the API's /metrics shows the worker's figures too.
-  const metrics = createMetrics({ backlog: () => safBacklog(reporting.db, new Date()) });
+  const metrics = createMetrics({ reporting: reportingFigures(reporting.db) });
   const worker = await startWorker(config, address, reporting, undefined, metrics);
   stops.push(() => drainWorker(worker));
   const api = await startApi(config, address, reporting, logger('api'), metrics);

@@ -2,18 +2,33 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import { providerIds } from './domain/providers';
 import { listen, type RunningServer } from './http-server';
 
-/** Pending store-and-forward advices of one provider, as `safBacklog` (db/queries/operations.ts) counts them. */
+/** Store-and-forward advices of one provider, as `safBacklog` (db/queries/operations.ts) counts them. */
 export interface SafBacklog {
   /** Null for advices not routed to a provider yet: they wait for no one and are left out. */
   provider: string | null;
   pending: number;
   /** When the oldest pending advice was accepted (ISO 8601); null when none is pending. */
   oldestPendingAt: string | null;
+  /** Refused by the provider for good: an operator decides what happens to them. */
+  refused: number;
+}
+
+/** Unsettled transactions of one type and state, as `openTransactions` counts them. */
+export interface OpenTransactions {
+  type: string;
+  state: string;
+  count: number;
+}
+
+/** What the metrics read from the reporting copy at every scrape (`reportingFigures` in db/queries/operations.ts). */
+export interface ReportingFigures {
+  backlog(): Promise<SafBacklog[]>;
+  openTransactions(): Promise<OpenTransactions[]>;
 }
 
 export interface MetricsOptions {
   /** Read at every scrape; leave it out in a process without the reporting store. */
-  backlog?: () => Promise<SafBacklog[]>;
+  reporting?: ReportingFigures;
   now?: () => number;
   /** Node process metrics (`switch_process_…`, `switch_nodejs_…`). */
   processMetrics?: boolean;
@@ -27,7 +42,7 @@ const providerBuckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
  * The switch's Prometheus metrics in a registry of their own, so a test (or `npm run dev`, which
  * runs the API and the worker in one process) decides what shares one.
  */
-export function createMetrics({ backlog, now = Date.now, processMetrics = true }: MetricsOptions = {}) {
+export function createMetrics({ reporting, now = Date.now, processMetrics = true }: MetricsOptions = {}) {
   const registry = new Registry();
   const registers = [registry];
   if (processMetrics) collectDefaultMetrics({ register: registry, prefix: 'switch_' });
@@ -73,7 +88,10 @@ export function createMetrics({ backlog, now = Date.now, processMetrics = true }
       registers,
     }),
   };
-  if (backlog) registerBacklog(registry, backlog, now);
+  if (reporting) {
+    registerBacklog(registry, reporting.backlog, now);
+    registerOpenTransactions(registry, reporting.openTransactions);
+  }
   return metrics;
 }
 
@@ -108,6 +126,25 @@ function registerBacklog(registry: Registry, backlog: () => Promise<SafBacklog[]
   gauge('switch_saf_oldest_pending_seconds', 'Age of the oldest advice pending delivery', (row) =>
     row.oldestPendingAt ? Math.max(0, (now() - Date.parse(row.oldestPendingAt)) / 1000) : 0,
   );
+  gauge('switch_saf_refused', 'Advices the provider refused for good, awaiting an operator', (row) => row.refused);
+}
+
+/** The unsettled transactions by type and state; an unreadable store drops the series. */
+function registerOpenTransactions(registry: Registry, read: () => Promise<OpenTransactions[]>) {
+  new Gauge({
+    name: 'switch_open_transactions',
+    help: 'Transactions not settled yet, by type and state (IN_FLIGHT: awaiting the provider; APPROVED: awaiting confirmation)',
+    labelNames: ['type', 'state'] as const,
+    registers: [registry],
+    async collect() {
+      const rows = await read().catch(() => undefined);
+      this.reset();
+      if (!rows) return;
+      for (const type of ['provision', 'redemption', 'refund'])
+        for (const state of ['IN_FLIGHT', 'APPROVED']) this.set({ type, state }, 0);
+      for (const row of rows) this.set({ type: row.type, state: row.state }, row.count);
+    },
+  });
 }
 
 /** The registry in Prometheus text format, as an HTTP response. */

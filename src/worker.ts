@@ -1,6 +1,6 @@
 import { loadConfigOrExit } from './config';
 import { openReportingStore } from './db/client';
-import { safBacklog } from './db/queries/operations';
+import { reportingFigures } from './db/queries/operations';
 import { createLogger, installTemporalLogging, logDestination, logUnhandledRejections } from './log';
 import { createMetrics, serveMetrics, watchDependencies } from './metrics';
 import { startWorker } from './runtime';
@@ -13,7 +13,7 @@ await installTemporalLogging(log, { port: config.metrics.sdkPort, host: config.a
 const address = config.temporal.address ?? `127.0.0.1:${config.temporal.devServer.port}`;
 const reporting = await openReportingStore(config.database);
 // The worker delivers the advices, so its scrape target reports their backlog.
-const metrics = createMetrics({ backlog: () => safBacklog(reporting.db, new Date()) });
+const metrics = createMetrics({ reporting: reportingFigures(reporting.db) });
 const worker = await startWorker(config, address, reporting, undefined, metrics);
 watchDependencies(metrics.registry, { temporal: worker.temporalHealth, reporting_store: reporting.ping });
 const metricsServer = await serveMetrics(metrics.registry, config.metrics.port, config.api.host, worker.probes);

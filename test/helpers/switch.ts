@@ -4,7 +4,7 @@ import { inject } from 'vitest';
 import { hashSecret } from '../../src/api/credentials';
 import { loadConfig } from '../../src/config';
 import { openReportingStore } from '../../src/db/client';
-import { safBacklog } from '../../src/db/queries/operations';
+import { reportingFigures } from '../../src/db/queries/operations';
 import { listen } from '../../src/http-server';
 import { createLogger } from '../../src/log';
 import { createMetrics } from '../../src/metrics';
@@ -86,7 +86,7 @@ export async function startTestSwitch(env: Record<string, string> = {}, client?:
   );
   const reporting = await openReportingStore(config.database);
   // One registry for the worker and the API, as under `npm run dev`.
-  const metrics = createMetrics({ backlog: () => safBacklog(reporting.db, new Date()), processMetrics: false });
+  const metrics = createMetrics({ reporting: reportingFigures(reporting.db), processMetrics: false });
   const workflowSource = { workflowBundle: await workflowBundle() };
   let worker: RunningWorker | undefined = await startWorker(config, address, reporting, workflowSource, metrics);
   const api = await startApi(config, address, reporting, createLogger('silent', 'api'), metrics);

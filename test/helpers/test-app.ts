@@ -3,7 +3,7 @@ import type { TransactionGateway, VoucherDirectory } from '../../src/api/transac
 import { loadConfig } from '../../src/config';
 import { type ChannelAnswer, isProvisionAnswer, type ProvisionAnswer } from '../../src/contract/answers';
 import { openReportingStore } from '../../src/db/client';
-import { safBacklog } from '../../src/db/queries/operations';
+import { reportingFigures } from '../../src/db/queries/operations';
 import { type AdviceTarget, pendingAdvice, providerAdvice } from '../../src/domain/advices';
 import {
   type AdviceKind,
@@ -84,7 +84,7 @@ export async function createTestApp({ env = {}, provider = () => undefined }: Te
     temporalHealth: async () => {},
     codec: payloadCodec(config),
     logger: createLogger('silent', 'api'),
-    metrics: createMetrics({ backlog: () => safBacklog(reporting.db, new Date()), processMetrics: false }),
+    metrics: createMetrics({ reporting: reportingFigures(reporting.db), processMetrics: false }),
   });
   const request = async (path: string, init?: RequestInit) => await app.request(path, init);
 

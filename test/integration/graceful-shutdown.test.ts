@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startNode, waitForHttp } from '../../scripts/bench/processes';
 import { listen, type RunningServer } from '../../src/http-server';
 import { createSimulatorApp } from '../../src/providers/simulator/app';
+import { eventually } from '../helpers/eventually';
 import { basicAuth, demoChannel, type Json, makeProvisionRequest } from '../helpers/fixtures';
 import { freePort } from '../helpers/ports';
 
@@ -118,7 +119,11 @@ describe('the worker as a process', () => {
     expect(await probe(`${workerUrl}/ready`)).toEqual({ status: 200, body: { status: 'READY' } });
     expect((await post('/suv/v1/vouchers', makeProvisionRequest())).status).toBe(201);
 
-    const own = await (await fetch(`${workerUrl}/metrics`)).text();
+    // Awaiting its confirmation, the provision counts as open (read from the reporting copy).
+    const own = await eventually(async () => {
+      const text = await (await fetch(`${workerUrl}/metrics`)).text();
+      return text.includes('switch_open_transactions{type="provision",state="APPROVED"} 1') ? text : undefined;
+    });
     expect(own).toContain('switch_dependency_up{dependency="temporal"} 1');
     expect(own).toMatch(
       /switch_provider_request_duration_seconds_count\{provider="flash",operation="provision"\} [1-9]/,

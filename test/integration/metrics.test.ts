@@ -31,7 +31,12 @@ async function scrapeOver(url: string) {
 describe('GET /metrics', () => {
   it('shows provider timeouts and latencies, SAF backlog and channel requests, scraped over HTTP', async () => {
     const oldest = new Date(Date.now() - 60_000).toISOString();
-    const metrics = createMetrics({ backlog: async () => [{ provider: 'ott', pending: 2, oldestPendingAt: oldest }] });
+    const metrics = createMetrics({
+      reporting: {
+        backlog: async () => [{ provider: 'ott', pending: 2, oldestPendingAt: oldest, refused: 0 }],
+        openTransactions: async () => [],
+      },
+    });
     const providers = createProviderRegistry({ baseUrl: simulatorUrl, metrics });
     sim.behaviours.add({ provider: 'flash', operation: 'provision', mode: 'timeout', delayMs: 2_000, count: 1 });
 

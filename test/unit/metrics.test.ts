@@ -115,24 +115,28 @@ describe('SAF backlog gauges', () => {
   it('reflect the backlog read at each scrape, one read per scrape', async () => {
     const now = Date.parse('2026-01-01T12:00:00Z');
     let rows: SafBacklog[] = [
-      { provider: 'flash', pending: 3, oldestPendingAt: '2026-01-01T11:58:30Z' },
-      { provider: null, pending: 5, oldestPendingAt: '2026-01-01T10:00:00Z' },
+      { provider: 'flash', pending: 3, oldestPendingAt: '2026-01-01T11:58:30Z', refused: 2 },
+      { provider: null, pending: 5, oldestPendingAt: '2026-01-01T10:00:00Z', refused: 0 },
     ];
     let reads = 0;
     const backlog = async () => {
       reads += 1;
       return rows;
     };
-    const metrics = createMetrics({ backlog, now: () => now, processMetrics: false });
+    const openTransactions = async () => [{ type: 'provision', state: 'APPROVED', count: 7 }];
+    const metrics = createMetrics({ reporting: { backlog, openTransactions }, now: () => now, processMetrics: false });
 
     let text = await scrapeText(metrics);
     expect(reads).toBe(1);
     expect(text).toContain('switch_saf_backlog{provider="flash"} 3');
     expect(text).toContain('switch_saf_oldest_pending_seconds{provider="flash"} 90');
     expect(text).toContain('switch_saf_backlog{provider="ott"} 0');
+    expect(text).toContain('switch_saf_refused{provider="flash"} 2');
     expect(text).not.toContain('} 5');
+    expect(text).toContain('switch_open_transactions{type="provision",state="APPROVED"} 7');
+    expect(text).toContain('switch_open_transactions{type="refund",state="IN_FLIGHT"} 0');
 
-    rows = [{ provider: 'ott', pending: 1, oldestPendingAt: '2026-01-01T11:59:59Z' }];
+    rows = [{ provider: 'ott', pending: 1, oldestPendingAt: '2026-01-01T11:59:59Z', refused: 0 }];
     text = await scrapeText(metrics);
     expect(reads).toBe(2);
     expect(text).toContain('switch_saf_backlog{provider="flash"} 0');
@@ -140,9 +144,11 @@ describe('SAF backlog gauges', () => {
   });
 
   it('leave the series out, and the scrape whole, when the store cannot be read', async () => {
-    const metrics = createMetrics({ backlog: () => Promise.reject(new Error('down')), processMetrics: false });
+    const down = () => Promise.reject(new Error('down'));
+    const metrics = createMetrics({ reporting: { backlog: down, openTransactions: down }, processMetrics: false });
     const text = await scrapeText(metrics);
     expect(text).not.toMatch(/switch_saf_backlog\{/);
+    expect(text).not.toMatch(/switch_open_transactions\{/);
     expect(text).toContain('# TYPE switch_channel_requests_total counter');
   });
 });

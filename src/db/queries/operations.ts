@@ -187,3 +187,18 @@ export async function safBacklog(db: ReportingDb, now: Date) {
     };
   });
 }
+
+/** Transactions not settled yet (in flight, or approved and awaiting their confirmation), by type and state. */
+export async function openTransactions(db: ReportingDb) {
+  return db
+    .select({ type: transactions.type, state: transactions.state, count: sql<number>`count(*)`.mapWith(Number) })
+    .from(transactions)
+    .where(inArray(transactions.state, ['IN_FLIGHT', 'APPROVED']))
+    .groupBy(transactions.type, transactions.state);
+}
+
+/** What the worker's metrics read from the reporting copy at each scrape. */
+export const reportingFigures = (db: ReportingDb) => ({
+  backlog: () => safBacklog(db, new Date()),
+  openTransactions: () => openTransactions(db),
+});

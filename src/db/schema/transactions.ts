@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /** One row per channel transaction, keyed by its workflow id; the operators' view of it. */
@@ -42,5 +43,7 @@ export const transactions = pgTable(
     uniqueIndex('transactions_channel_message').on(t.channelId, t.messageId, t.type),
     index('transactions_voucher_key').on(t.voucherKey),
     index('transactions_voucher_serial').on(t.channelId, t.voucherSerialNumber),
+    // Open transactions by type and state, counted at every scrape: only the few unsettled rows.
+    index('transactions_open').on(t.type, t.state).where(sql`${t.state} in ('IN_FLIGHT', 'APPROVED')`),
   ],
 );

@@ -1,0 +1,1 @@
+CREATE INDEX "transactions_open" ON "transactions" USING btree ("type","state") WHERE "transactions"."state" in ('IN_FLIGHT', 'APPROVED');
