@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { dockerCompose, ensure } from '../../src/temporal/binaries';
@@ -60,9 +61,9 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('publishes only the channel API beyond the host: Temporal, its Web UI and the simulator on loopback', () => {
+  it('publishes only the channel API beyond the host: Temporal, its Web UI, the simulator and monitoring on loopback', () => {
     const [command, prefix] = composeCommand();
-    const json = execFileSync(command, [...prefix, 'config', '--format', 'json'], {
+    const json = execFileSync(command, [...prefix, '--profile', 'monitoring', 'config', '--format', 'json'], {
       cwd: root,
       encoding: 'utf8',
       env: {
@@ -82,6 +83,41 @@ describe('docker-compose.yml', () => {
     expect(published.filter((port) => port.hostIp !== '127.0.0.1')).toEqual([
       { name: 'api', hostIp: '0.0.0.0', port: '8080' },
     ]);
+  });
+
+  it('has a monitoring profile: Prometheus with the alert rules, Alertmanager, Grafana with the dashboards, a collector and a trace store', () => {
+    const [command, prefix] = composeCommand();
+    const json = execFileSync(command, [...prefix, '--profile', 'monitoring', 'config', '--format', 'json'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, PAYLOAD_KEYS: 'k1:x', VOUCHER_HASH_KEY: 'x', SWITCH_CHANNELS: 'b:x', OPERATORS: 'o:x' },
+    });
+    type Service = {
+      volumes?: { source: string; target: string }[];
+      healthcheck?: { test: string[] };
+      environment?: Record<string, string>;
+      profiles?: string[];
+    };
+    const { services, secrets } = JSON.parse(json) as {
+      services: Record<string, Service>;
+      secrets: Record<string, { environment?: string }>;
+    };
+    const monitoring = ['alertmanager', 'grafana', 'jaeger', 'otel-collector', 'prometheus'];
+    expect(Object.keys(services).filter((name) => services[name]?.profiles?.includes('monitoring'))).toEqual(
+      expect.arrayContaining(monitoring),
+    );
+    // Every file a monitoring service mounts from the repository is there.
+    const mounted = monitoring.flatMap((name) => services[name]?.volumes ?? []).map((volume) => volume.source);
+    expect(mounted.filter((source) => source.startsWith(root))).toHaveLength(6);
+    for (const source of mounted.filter((path) => path.startsWith(root))) expect(existsSync(source)).toBe(true);
+    // The probes: Compose restarts nothing on a reporting-store outage, only on Temporal out of reach.
+    expect(services.api?.healthcheck?.test.join(' ')).toContain('http://127.0.0.1:8080/ready');
+    expect(services.worker?.healthcheck?.test.join(' ')).toContain('http://127.0.0.1:9464/ready');
+    expect(services.worker?.environment?.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://otel-collector:4318');
+    // Passwords from the environment, never a default in the file.
+    expect(Object.values(secrets).map((secret) => secret.environment)).toEqual(
+      expect.arrayContaining(['METRICS_PASSWORD', 'SMTP_PASSWORD', 'GRAFANA_ADMIN_PASSWORD']),
+    );
   });
 
   it('refuses to start without logins and keys of your own', () => {
