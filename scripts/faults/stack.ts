@@ -15,6 +15,7 @@ import { createEncryptionCodec } from '../../src/temporal/codec';
 import { switchDataConverter } from '../../src/temporal/data-converter';
 import { type DevServer, startDevServer } from '../../src/temporal/dev-server';
 import { withTarget } from '../../test/helpers/postgres';
+import { freePort } from '../../test/helpers/ports';
 import { startTcpProxy } from '../../test/helpers/tcp-proxy';
 import { stackLayout, startNode, waitForHttp } from '../bench/processes';
 
@@ -65,8 +66,6 @@ export async function startStack({ databaseUrl, logDir, log }: StackOptions) {
     ALLOW_PLAIN_HTTP: 'true',
     RATE_LIMIT_PER_SECOND: '0',
     LOG_LEVEL: 'warn',
-    METRICS_PORT: '0', // workers may overlap while one is replaced
-    TEMPORAL_SDK_METRICS_PORT: '0',
   };
   const config = loadConfig(env);
   const children = new Set<ChildProcess>();
@@ -102,10 +101,22 @@ export async function startStack({ databaseUrl, logDir, log }: StackOptions) {
 
   let workers = 0;
   let worker: ChildProcess | undefined;
+  /** The current worker's `/metrics` (with `/live`, `/ready`) and its Temporal SDK's metrics. */
+  let workerUrls = { metrics: '', sdkMetrics: '' };
   /** A new worker process; resolves once it polls (its `worker running` line, logged at info). */
   async function startWorker(): Promise<void> {
     workers += 1;
-    const child = spawnNode(`worker-${workers}`, 'worker.ts', { LOG_LEVEL: 'info' });
+    // Ports of its own: workers may overlap while one is replaced.
+    const [metricsPort, sdkMetricsPort] = await Promise.all([freePort(), freePort()]);
+    workerUrls = {
+      metrics: `http://127.0.0.1:${metricsPort}/metrics`,
+      sdkMetrics: `http://127.0.0.1:${sdkMetricsPort}/metrics`,
+    };
+    const child = spawnNode(`worker-${workers}`, 'worker.ts', {
+      LOG_LEVEL: 'info',
+      METRICS_PORT: String(metricsPort),
+      TEMPORAL_SDK_METRICS_PORT: String(sdkMetricsPort),
+    });
     worker = child;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the worker did not start within 90 s')), 90_000);
@@ -143,6 +154,7 @@ export async function startStack({ databaseUrl, logDir, log }: StackOptions) {
     apiUrl,
     simulatorUrl,
     config,
+    workerUrls: () => workerUrls,
     /** Kills the worker outright (SIGKILL), as a crash or an OOM kill would. */
     async killWorker() {
       const victim = worker;
