@@ -163,6 +163,8 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   // Unset: JSON lines, but `npm run dev` prints for a person.
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  // Unset or empty: no traces, and nothing of OpenTelemetry's SDK registered.
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess((value) => (value === '' ? undefined : value), z.url().optional()),
 });
 
 const channelsSchema = z.array(channelSchema).min(1);
@@ -369,6 +371,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT ?? 'json',
+    /** Where traces go (OTLP over HTTP); undefined: nowhere. */
+    telemetry: { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT },
   };
 }
 

@@ -7,6 +7,7 @@ import { createMetrics } from './metrics';
 import { createSimulatorApp } from './providers/simulator/app';
 import { startApi, startWorker } from './runtime';
 import { apiGraceMs, drainWorker, stopOnSignals } from './shutdown';
+import { startTracing } from './telemetry/export';
 import { startDevServer } from './temporal/dev-server';
 
 // Local development: plain HTTP on 127.0.0.1 unless certificates (or ALLOW_PLAIN_HTTP=false) are set.
@@ -43,9 +44,11 @@ try {
   stops.push(reporting.close);
   // One process, one registry: the API's /metrics shows the worker's figures too.
   const metrics = createMetrics({ reporting: reportingFigures(reporting.db) });
-  const worker = await startWorker(config, address, reporting, undefined, metrics);
+  const tracing = startTracing(config.telemetry.otlpEndpoint, 'voucher-switch');
+  if (tracing) stops.push(tracing.shutdown);
+  const worker = await startWorker(config, address, reporting, undefined, metrics, tracing);
   stops.push(() => drainWorker(worker));
-  const api = await startApi(config, address, reporting, logger('api'), metrics);
+  const api = await startApi(config, address, reporting, logger('api'), metrics, tracing);
   stops.push(async () => {
     // Stopped first: no new requests, and those in flight get their answers while the worker still runs.
     await api.server.close({ graceMs: apiGraceMs(config.api.channelResponseTimeoutMs) });

@@ -29,6 +29,7 @@ import type { Logger } from './log';
 import { type Metrics, type Probes, watchDependencies } from './metrics';
 import { ProductCatalogue } from './providers/catalogue';
 import { createProviderRegistry } from './providers/registry';
+import type { Tracing } from './telemetry/export';
 import { createEncryptionCodec } from './temporal/codec';
 import { switchDataConverter } from './temporal/data-converter';
 import { createSealer } from './temporal/sealed';
@@ -63,6 +64,7 @@ export async function startWorker(
   reporting: ReportingStore,
   workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = { workflowsPath },
   metrics?: Metrics,
+  tracing?: Tracing,
 ): Promise<RunningWorker> {
   const connection = await NativeConnection.connect({ address });
   const providers = createProviderRegistry({ baseUrl: config.providers.simulatorUrl, metrics });
@@ -81,6 +83,7 @@ export async function startWorker(
     dataConverter: switchDataConverter(codec),
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
     ...workflowSource,
+    ...tracing?.workerOptions,
   });
   const running = worker.run();
   const temporalHealth = healthCheck(connection);
@@ -192,6 +195,7 @@ export async function startApi(
   reporting: ReportingStore,
   logger: Logger,
   metrics?: Metrics,
+  tracing?: Tracing,
 ): Promise<RunningApi> {
   const connection = await Connection.connect({ address });
   const codec = payloadCodec(config);
@@ -199,6 +203,7 @@ export async function startApi(
     connection,
     namespace: config.temporal.namespace,
     dataConverter: switchDataConverter(codec),
+    interceptors: { workflow: tracing?.clientInterceptors },
   });
   const sealer = createSealer(codec);
   const temporalHealth = healthCheck(connection);

@@ -8,6 +8,7 @@ import { createLogger, logDestination, logUnhandledRejections } from './log';
 import { createMetrics } from './metrics';
 import { startApi } from './runtime';
 import { apiGraceMs, stopOnSignals } from './shutdown';
+import { startTracing } from './telemetry/export';
 
 const config = loadConfigOrExit({ servesApi: true });
 const log = createLogger(config.logLevel, 'api', logDestination(config.logFormat));
@@ -15,7 +16,8 @@ logUnhandledRejections(log);
 const address = config.temporal.address ?? `127.0.0.1:${config.temporal.devServer.port}`;
 const reporting = await openReportingStore(config.database);
 // The worker reports the SAF backlog: one scrape target per figure.
-const api = await startApi(config, address, reporting, log, createMetrics());
+const tracing = startTracing(config.telemetry.otlpEndpoint, 'voucher-switch-api');
+const api = await startApi(config, address, reporting, log, createMetrics(), tracing);
 log.info({ url: api.server.url, temporal: address }, 'channel API listening');
 
 const graceMs = apiGraceMs(config.api.channelResponseTimeoutMs);
@@ -25,6 +27,7 @@ stopOnSignals(
     await api.server.close({ graceMs });
     await api.stop();
     await reporting.close();
+    await tracing?.shutdown();
   },
   (error) => log.error({ err: error }, 'the API did not stop cleanly'),
 );

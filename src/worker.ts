@@ -5,6 +5,7 @@ import { createLogger, installTemporalLogging, logDestination, logUnhandledRejec
 import { createMetrics, serveMetrics, watchDependencies } from './metrics';
 import { startWorker } from './runtime';
 import { drainWorker, stopOnSignals } from './shutdown';
+import { startTracing } from './telemetry/export';
 
 const config = loadConfigOrExit();
 const log = createLogger(config.logLevel, 'worker', logDestination(config.logFormat));
@@ -14,7 +15,8 @@ const address = config.temporal.address ?? `127.0.0.1:${config.temporal.devServe
 const reporting = await openReportingStore(config.database);
 // The worker delivers the advices, so its scrape target reports their backlog.
 const metrics = createMetrics({ reporting: reportingFigures(reporting.db) });
-const worker = await startWorker(config, address, reporting, undefined, metrics);
+const tracing = startTracing(config.telemetry.otlpEndpoint, 'voucher-switch-worker');
+const worker = await startWorker(config, address, reporting, undefined, metrics, tracing);
 watchDependencies(metrics.registry, { temporal: worker.temporalHealth, reporting_store: reporting.ping });
 const metricsServer = await serveMetrics(metrics.registry, config.metrics.port, config.api.host, worker.probes);
 log.info(
@@ -23,6 +25,7 @@ log.info(
     taskQueue: config.temporal.taskQueue,
     metrics: `${metricsServer.url}/metrics`,
     probes: [`${metricsServer.url}/live`, `${metricsServer.url}/ready`],
+    traces: config.telemetry.otlpEndpoint ?? 'off',
     sdkMetrics: config.metrics.sdkPort ? `http://${config.api.host}:${config.metrics.sdkPort}/metrics` : 'off',
   },
   'worker running',
@@ -34,6 +37,7 @@ stopOnSignals(
     await drainWorker(worker);
     await metricsServer.close();
     await reporting.close();
+    await tracing?.shutdown();
   },
   (error) => log.error({ err: error }, 'the worker did not stop cleanly'),
 );

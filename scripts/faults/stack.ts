@@ -14,8 +14,8 @@ import type { Behaviour } from '../../src/providers/simulator/behaviours';
 import { createEncryptionCodec } from '../../src/temporal/codec';
 import { switchDataConverter } from '../../src/temporal/data-converter';
 import { type DevServer, startDevServer } from '../../src/temporal/dev-server';
-import { withTarget } from '../../test/helpers/postgres';
 import { freePort } from '../../test/helpers/ports';
+import { withTarget } from '../../test/helpers/postgres';
 import { startTcpProxy } from '../../test/helpers/tcp-proxy';
 import { stackLayout, startNode, waitForHttp } from '../bench/processes';
 

@@ -4,6 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { type ErrorKind, errorDetail, errorKinds, SwitchError } from '../domain/errors';
 import { maxJsonDepth } from '../domain/json-text';
+import { inSpan, SpanKind, withIncomingTrace } from '../telemetry/spans';
 import { authenticateChannel } from './auth';
 import { registerConsoleRoutes } from './console';
 import type { AppDeps, AppEnv } from './deps';
@@ -11,6 +12,7 @@ import { errorIds, invalidMessage } from './format-errors';
 import { inputGuard } from './input-guard';
 import { LoginThrottled } from './login-guard';
 import { rateLimit } from './rate-limit';
+import { describeRequestSpan } from './request-span';
 import { registerCodecRoutes } from './routes/codec';
 import { type JsonSchema, type OpenApiDocument, registerDocsRoutes } from './routes/docs';
 import { registerHealthRoutes } from './routes/health';
@@ -175,7 +177,12 @@ export function createApp(deps: AppDeps) {
   app.use('*', async (c, next) => {
     c.set('deps', deps);
     const started = performance.now();
-    await next();
+    await withIncomingTrace(c.req.raw.headers, () =>
+      inSpan(`${c.req.method}`, { kind: SpanKind.SERVER }, async (span) => {
+        await next();
+        describeRequestSpan(span, c);
+      }),
+    );
     deps.logger.info(
       {
         method: c.req.method,

@@ -14,6 +14,7 @@ import type {
   VoucherUseReceipt,
 } from '../domain/provider-protocol';
 import type { ProviderProfile } from '../domain/providers';
+import { inSpan, SpanKind, SpanStatusCode, spanAttributes, traceHeaders } from '../telemetry/spans';
 
 /** Where each advice goes, under the provider's path. */
 const advicePaths: Record<AdviceOperation, string> = {
@@ -108,7 +109,33 @@ export class HttpVoucherProvider implements VoucherProvider {
     return exchange.ok ? { ...exchange, value: exchange.value.products } : exchange;
   }
 
-  private async call<T>(
+  /** Each call in a client span, whose trace context the provider receives as `traceparent`. */
+  private call<T>(
+    method: string,
+    path: string,
+    body: unknown,
+    options: CallOptions,
+    exchange: Exchange,
+  ): Promise<ProviderExchange<T>> {
+    const messageId = (body as { channelMessageId?: unknown } | undefined)?.channelMessageId;
+    const attributes = {
+      [spanAttributes.provider]: this.profile.id,
+      'http.request.method': method,
+      'url.path': `/providers/${this.profile.id}${path}`,
+      ...(typeof messageId === 'string' && { [spanAttributes.messageId]: messageId }),
+    };
+    return inSpan(`${method} ${this.profile.id} ${path}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+      const answer = await this.exchange<T>(method, path, body, options, exchange);
+      if (answer.trace.status !== undefined) span.setAttribute('http.response.status_code', answer.trace.status);
+      if (!answer.ok) {
+        span.setAttribute('switch.failure', answer.failure.kind);
+        if (answer.failure.kind !== 'declined') span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+      return answer;
+    });
+  }
+
+  private async exchange<T>(
     method: string,
     path: string,
     body: unknown,
@@ -131,7 +158,7 @@ export class HttpVoucherProvider implements VoucherProvider {
     try {
       response = await this.fetchFn(url, {
         method,
-        headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+        headers: { ...traceHeaders(), ...(body !== undefined && { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(deadlineMs),
       });

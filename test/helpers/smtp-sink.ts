@@ -77,7 +77,11 @@ export async function startSmtpSink() {
         };
         const timer = setTimeout(() => {
           waiting.delete(check);
-          reject(new Error(`no such mail within ${timeoutMs} ms; received: ${mails.map((m) => m.data.split('\r\n\r\n')[0]).join('\n---\n')}`));
+          reject(
+            new Error(
+              `no such mail within ${timeoutMs} ms; received: ${mails.map((m) => m.data.split('\r\n\r\n')[0]).join('\n---\n')}`,
+            ),
+          );
         }, timeoutMs);
         waiting.add(check);
         check();

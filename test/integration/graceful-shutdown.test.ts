@@ -1,14 +1,14 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startNode, waitForHttp } from '../../scripts/bench/processes';
+import { waitForHttp } from '../../scripts/bench/processes';
 import { listen, type RunningServer } from '../../src/http-server';
 import { createSimulatorApp } from '../../src/providers/simulator/app';
 import { eventually } from '../helpers/eventually';
 import { basicAuth, demoChannel, type Json, makeProvisionRequest } from '../helpers/fixtures';
 import { freePort } from '../helpers/ports';
+import { startSwitchProcess } from '../helpers/switch-process';
 
 const sim = createSimulatorApp();
 let simulator: RunningServer;
@@ -18,28 +18,11 @@ const children: ChildProcess[] = [];
 let provisionArrived: Promise<void>;
 let onProvision = () => {};
 
-const entry = (path: string) => fileURLToPath(new URL(`../../src/${path}`, import.meta.url));
-
-/** Starts `src/<path>` as its own process; resolves once `ready` appears in its output. */
+/** Starts `src/<path>` as its own process, kept for the clean-up. */
 function startProcess(name: string, path: string, env: Record<string, string>, ready: string) {
-  const child = startNode(name, entry(path), env);
-  children.push(child);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const started = new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', () => {
-      if (child.output.join('').includes(ready)) resolve();
-    });
-    void exited.then(({ code }) => reject(new Error(`${name} exited with ${code}: ${child.output.join('')}`)));
-  });
-  const saw = (text: string) =>
-    new Promise<void>((resolve) => {
-      const look = () => child.output.join('').includes(text) && resolve();
-      child.stdout?.on('data', look);
-      look();
-    });
-  return { child, exited, started, saw };
+  const started = startSwitchProcess(name, path, env, ready);
+  children.push(started.child);
+  return started;
 }
 
 /** A POST on a connection of its own (no keep-alive pool), as a channel's terminal would make. */

@@ -1,6 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { Resource } from '@opentelemetry/resources';
+import { type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { workflowsPath } from '../../src/runtime';
+import { startTracing, type Tracing } from '../../src/telemetry/export';
 import { createEncryptionCodec, insecureDevPayloadKeys, parseCodecKeys } from '../../src/temporal/codec';
 import { switchDataConverter } from '../../src/temporal/data-converter';
 
@@ -12,6 +17,7 @@ import { switchDataConverter } from '../../src/temporal/data-converter';
  */
 
 const histories = new URL('./histories/', import.meta.url);
+const dataConverter = switchDataConverter(createEncryptionCodec(parseCodecKeys(insecureDevPayloadKeys)));
 const recordings = readdirSync(histories).flatMap((version) =>
   readdirSync(new URL(`${version}/`, histories))
     .filter((file) => file.endsWith('.json'))
@@ -32,14 +38,49 @@ describe('workflow replay', () => {
   it.each(recordings)('replays $version/$name with today’s workflow code', async ({ name, url }) => {
     const history = JSON.parse(readFileSync(url, 'utf8'));
     await expect(
-      Worker.runReplayHistory(
-        {
-          workflowBundle: bundle,
-          dataConverter: switchDataConverter(createEncryptionCodec(parseCodecKeys(insecureDevPayloadKeys))),
-        },
-        history,
-        name,
-      ),
+      Worker.runReplayHistory({ workflowBundle: bundle, dataConverter }, history, name),
     ).resolves.toBeUndefined();
+  });
+});
+
+/*
+ * Turning traces on (OTEL_EXPORTER_OTLP_ENDPOINT) adds OpenTelemetry's workflow interceptors to
+ * the worker's bundle. They add headers and spans, never commands: workflows that ran without
+ * them go on with them.
+ */
+describe('workflow replay with traces on', () => {
+  let traced: WorkflowBundle;
+  const exported: ReadableSpan[] = [];
+  beforeAll(async () => {
+    const tracing = startTracing('http://127.0.0.1:9/unused', 'replay-test') as Tracing;
+    traced = await bundleWorkflowCode({
+      workflowsPath,
+      workflowInterceptorModules: tracing.workerOptions.interceptors?.workflowModules,
+      logger: new DefaultLogger('ERROR'),
+    });
+    await tracing.shutdown();
+  }, 120_000);
+
+  it.each(recordings)('replays $version/$name', async ({ name, url }) => {
+    const history = JSON.parse(readFileSync(url, 'utf8'));
+    const sinks = {
+      exporter: makeWorkflowExporter(
+        new SimpleSpanProcessor({
+          export: (spans, done) => {
+            exported.push(...spans);
+            done({ code: 0 });
+          },
+          shutdown: async () => {},
+        }),
+        new Resource({}),
+      ),
+    };
+    await expect(
+      Worker.runReplayHistory({ workflowBundle: traced, dataConverter, sinks }, history, name),
+    ).resolves.toBeUndefined();
+  });
+
+  it('exports no span while replaying', () => {
+    expect(exported).toEqual([]);
   });
 });
