@@ -1,7 +1,7 @@
 /**
  * `npm run setup:tools` (also run before `npm test`): the tests drive Debian's Chromium (the
- * operator console), promtool (the alert rules), amtool (Alertmanager's configuration) and a real
- * Prometheus. Installs what is missing with apt when this user may (root, or sudo without a
+ * operator console), promtool (the alert rules), amtool (Alertmanager's configuration), a real
+ * Prometheus and Alertmanager, and kubectl (renders the Kustomize manifests). Installs what is missing with apt when this user may (root, or sudo without a
  * password); otherwise says what to install. Never fails the caller: a test whose tool is missing
  * says so itself.
  */

@@ -50,6 +50,8 @@ export interface RunningWorker {
   temporalHealth(): Promise<void>;
   /** Live until the worker has failed for good; ready while it polls and Temporal answers. */
   probes: Probes;
+  /** Resolves when the worker has stopped; rejects when it failed for good. */
+  done: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -90,6 +92,7 @@ export async function startWorker(
   return {
     worker,
     temporalHealth,
+    done: running,
     probes: {
       live: () => worker.getState() !== 'FAILED',
       ready: async () => {

@@ -17,6 +17,11 @@ const reporting = await openReportingStore(config.database);
 const metrics = createMetrics({ reporting: reportingFigures(reporting.db) });
 const tracing = startTracing(config.telemetry.otlpEndpoint, 'voucher-switch-worker');
 const worker = await startWorker(config, address, reporting, undefined, metrics, tracing);
+// A worker that failed for good polls no more: exit, so that Compose or Kubernetes starts another.
+worker.done.catch((error: unknown) => {
+  log.fatal({ err: error }, 'the worker failed; exiting to be restarted');
+  process.exit(1);
+});
 watchDependencies(metrics.registry, { temporal: worker.temporalHealth, reporting_store: reporting.ping });
 const metricsServer = await serveMetrics(metrics.registry, config.metrics.port, config.api.host, worker.probes);
 log.info(

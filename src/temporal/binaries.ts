@@ -28,6 +28,7 @@ export const temporalTestServer: ToolSpec = {
 };
 export const dockerCompose: ToolSpec = { envVar: 'DOCKER_COMPOSE', command: 'docker-compose' };
 export const schemathesis: ToolSpec = { envVar: 'SCHEMATHESIS', command: 'schemathesis' };
+export const kubernetesValidate: ToolSpec = { envVar: 'KUBERNETES_VALIDATE', command: 'kubernetes-validate' };
 
 function isExecutable(path: string): boolean {
   try {

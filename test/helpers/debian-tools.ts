@@ -19,5 +19,6 @@ export const prometheus = tool('prometheus', 'prometheus', 'PROMETHEUS_PATH');
 export const promtool = tool('promtool', 'prometheus', 'PROMTOOL_PATH');
 export const alertmanager = tool('prometheus-alertmanager', 'prometheus-alertmanager', 'ALERTMANAGER_PATH');
 export const amtool = tool('amtool', 'prometheus-alertmanager', 'AMTOOL_PATH');
+export const kubectl = tool('kubectl', 'kubectl', 'KUBECTL_PATH');
 
-export const debianTools = [chromium, prometheus, promtool, alertmanager, amtool];
+export const debianTools = [chromium, prometheus, promtool, alertmanager, amtool, kubectl];
