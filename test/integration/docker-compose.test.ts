@@ -17,66 +17,98 @@ function composeCommand(): [string, string[]] {
   }
 }
 
+/** What production.env gives (production.env.example lists it). */
+const secrets = {
+  POSTGRES_PASSWORD: 'compose-test-database-password',
+  PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
+  VOUCHER_HASH_KEY: 'compose-test-voucher-key',
+  SWITCH_CHANNELS: 'bank:scrypt.16384.8.1.c2FsdHNhbHRzYWx0c2FsdA.aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g:dual',
+  OPERATORS: 'ops:scrypt.16384.8.1.c2FsdHNhbHRzYWx0c2FsdA.aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g',
+};
+
+interface Service {
+  image?: string;
+  restart?: string;
+  profiles?: string[];
+  environment?: Record<string, string>;
+  ports?: { host_ip?: string; published?: string }[];
+  healthcheck?: { test: string[] };
+  volumes?: { source: string; target: string }[];
+  depends_on?: Record<string, { condition: string }>;
+  command?: string[];
+}
+
+/** `docker compose config` as JSON, with the monitoring profile. */
+function composeConfig(): { services: Record<string, Service>; secrets: Record<string, { environment?: string }> } {
+  const [command, prefix] = composeCommand();
+  const json = execFileSync(command, [...prefix, '--profile', 'monitoring', 'config', '--format', 'json'], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, ...secrets },
+  });
+  return JSON.parse(json);
+}
+
+/** One-off set-up jobs: they run to completion, and are restarted only when they fail. */
+const jobs = ['temporal-schema', 'temporal-search-attributes'];
+
 describe('docker-compose.yml', () => {
   it('is a valid Compose file with Temporal on PostgreSQL, its Web UI, and the switch as three services', () => {
-    const [command, prefix] = composeCommand();
-    const keys = {
-      PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
-      VOUCHER_HASH_KEY: 'compose-test-voucher-key',
-      SWITCH_CHANNELS: 'bank:scrypt.16384.8.1.c2FsdHNhbHRzYWx0c2FsdA.aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g:dual',
-      OPERATORS: 'ops:scrypt.16384.8.1.c2FsdHNhbHRzYWx0c2FsdA.aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g',
-    };
-    const json = execFileSync(command, [...prefix, 'config', '--format', 'json'], {
-      cwd: root,
-      encoding: 'utf8',
-      env: { ...process.env, ...keys },
-    });
-    const { services } = JSON.parse(json) as {
-      services: Record<
-        string,
-        { environment?: Record<string, string>; ports?: { host_ip?: string; published?: string }[] }
-      >;
-    };
-
-    expect(Object.keys(services).sort()).toEqual([
+    const { services } = composeConfig();
+    expect(
+      Object.keys(services)
+        .filter((name) => !services[name]?.profiles?.includes('monitoring'))
+        .sort(),
+    ).toEqual([
       'api',
       'postgresql',
       'simulator',
       'temporal',
+      'temporal-schema',
       'temporal-search-attributes',
       'temporal-ui',
       'worker',
     ]);
-    expect(services.temporal?.environment?.DB).toBe('postgres12');
     // Every search attribute the workflows set is registered before the worker starts.
     const registration = JSON.stringify(services['temporal-search-attributes']);
     for (const { name } of searchAttributeDefinitions) expect(registration).toContain(name);
+    const { POSTGRES_PASSWORD, ...switchSecrets } = secrets;
     for (const name of ['api', 'worker']) {
       expect(services[name]?.environment).toMatchObject({
         TEMPORAL_ADDRESS: 'temporal:7233',
         PROVIDER_SIM_URL: 'http://simulator:8090',
-        DATABASE_URL: expect.stringContaining('@postgresql:5432/'),
-        ...keys,
+        DATABASE_URL: `postgres://switch:${POSTGRES_PASSWORD}@postgresql:5432/switch`,
+        ...switchSecrets,
       });
     }
   });
 
+  it("sets Temporal's schema up with Temporal's tool before the server starts, not with the development image", () => {
+    const { services } = composeConfig();
+    expect(services.temporal?.image).toMatch(/^temporalio\/server:/);
+    expect(JSON.stringify(services)).not.toContain('temporalio/auto-setup');
+    expect(services.temporal?.depends_on?.['temporal-schema']).toEqual(
+      expect.objectContaining({ condition: 'service_completed_successfully' }),
+    );
+    const setup = (services['temporal-schema']?.command ?? []).join(' ');
+    for (const step of ['setup-schema', 'update-schema', 'temporal/versioned', 'visibility/versioned'])
+      expect(setup).toContain(step);
+    expect(services.temporal?.environment).toMatchObject({ DB: 'postgres12', POSTGRES_PWD: secrets.POSTGRES_PASSWORD });
+  });
+
+  it('restarts every service by itself, and checks the health of every long-running one (the API and worker on /ready)', () => {
+    const { services } = composeConfig();
+    for (const [name, service] of Object.entries(services)) {
+      expect(service.restart, name).toBe(jobs.includes(name) ? 'on-failure' : 'unless-stopped');
+      // The collector's image has no shell to run a check in.
+      if (!jobs.includes(name) && name !== 'otel-collector') expect(service.healthcheck?.test, name).toBeDefined();
+    }
+    expect(services.api?.healthcheck?.test.join(' ')).toContain('http://127.0.0.1:8080/ready');
+    expect(services.worker?.healthcheck?.test.join(' ')).toContain('http://127.0.0.1:9464/ready');
+  });
+
   it('publishes only the channel API beyond the host: Temporal, its Web UI, the simulator and monitoring on loopback', () => {
-    const [command, prefix] = composeCommand();
-    const json = execFileSync(command, [...prefix, '--profile', 'monitoring', 'config', '--format', 'json'], {
-      cwd: root,
-      encoding: 'utf8',
-      env: {
-        ...process.env,
-        PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
-        VOUCHER_HASH_KEY: 'compose-test-voucher-key',
-        SWITCH_CHANNELS: 'bank:scrypt.x',
-        OPERATORS: 'ops:scrypt.x',
-      },
-    });
-    const { services } = JSON.parse(json) as {
-      services: Record<string, { ports?: { host_ip?: string; published?: string }[] }>;
-    };
+    const { services } = composeConfig();
     const published = Object.entries(services).flatMap(([name, service]) =>
       (service.ports ?? []).map((port) => ({ name, hostIp: port.host_ip ?? '0.0.0.0', port: port.published })),
     );
@@ -86,22 +118,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('has a monitoring profile: Prometheus with the alert rules, Alertmanager, Grafana with the dashboards, a collector and a trace store', () => {
-    const [command, prefix] = composeCommand();
-    const json = execFileSync(command, [...prefix, '--profile', 'monitoring', 'config', '--format', 'json'], {
-      cwd: root,
-      encoding: 'utf8',
-      env: { ...process.env, PAYLOAD_KEYS: 'k1:x', VOUCHER_HASH_KEY: 'x', SWITCH_CHANNELS: 'b:x', OPERATORS: 'o:x' },
-    });
-    type Service = {
-      volumes?: { source: string; target: string }[];
-      healthcheck?: { test: string[] };
-      environment?: Record<string, string>;
-      profiles?: string[];
-    };
-    const { services, secrets } = JSON.parse(json) as {
-      services: Record<string, Service>;
-      secrets: Record<string, { environment?: string }>;
-    };
+    const { services, secrets: composeSecrets } = composeConfig();
     const monitoring = ['alertmanager', 'grafana', 'jaeger', 'otel-collector', 'prometheus'];
     expect(Object.keys(services).filter((name) => services[name]?.profiles?.includes('monitoring'))).toEqual(
       expect.arrayContaining(monitoring),
@@ -110,34 +127,29 @@ describe('docker-compose.yml', () => {
     const mounted = monitoring.flatMap((name) => services[name]?.volumes ?? []).map((volume) => volume.source);
     expect(mounted.filter((source) => source.startsWith(root))).toHaveLength(6);
     for (const source of mounted.filter((path) => path.startsWith(root))) expect(existsSync(source)).toBe(true);
-    // The probes: Compose restarts nothing on a reporting-store outage, only on Temporal out of reach.
-    expect(services.api?.healthcheck?.test.join(' ')).toContain('http://127.0.0.1:8080/ready');
-    expect(services.worker?.healthcheck?.test.join(' ')).toContain('http://127.0.0.1:9464/ready');
     expect(services.worker?.environment?.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://otel-collector:4318');
     // Passwords from the environment, never a default in the file.
-    expect(Object.values(secrets).map((secret) => secret.environment)).toEqual(
+    expect(Object.values(composeSecrets).map((secret) => secret.environment)).toEqual(
       expect.arrayContaining(['METRICS_PASSWORD', 'SMTP_PASSWORD', 'GRAFANA_ADMIN_PASSWORD']),
     );
   });
 
-  it('refuses to start without logins and keys of your own', () => {
+  it.each(Object.keys(secrets))('refuses to start without %s of your own', (missing) => {
     const [command, prefix] = composeCommand();
-    const {
-      PAYLOAD_KEYS: _,
-      VOUCHER_HASH_KEY: __,
-      SWITCH_CHANNELS: ___,
-      OPERATORS: ____,
-      ...withoutKeys
-    } = process.env;
+    const env: Record<string, string | undefined> = { ...process.env, ...secrets };
+    delete env[missing];
     // compose-go reports the missing variable but exits 0, so the output is what is checked.
-    const result = spawnSync(command, [...prefix, 'config', '--format', 'json'], {
-      cwd: root,
-      env: withoutKeys,
-      encoding: 'utf8',
-    });
-    expect(`${result.stdout}${result.stderr}`).toMatch(
-      /required variable (PAYLOAD_KEYS|VOUCHER_HASH_KEY|SWITCH_CHANNELS|OPERATORS)/,
-    );
+    const result = spawnSync(command, [...prefix, 'config', '--format', 'json'], { cwd: root, env, encoding: 'utf8' });
+    expect(`${result.stdout}${result.stderr}`).toMatch(new RegExp(`required variable ${missing}`));
     expect(result.stdout).not.toContain('"services"');
+  });
+
+  it('lists every secret it needs in production.env.example, which .gitignore keeps production.env apart from', () => {
+    const example = execFileSync('cat', ['production.env.example'], { cwd: root, encoding: 'utf8' });
+    for (const key of [...Object.keys(secrets), 'METRICS_PASSWORD', 'SMTP_PASSWORD', 'GRAFANA_ADMIN_PASSWORD'])
+      expect(example).toMatch(new RegExp(`^${key}=$`, 'm'));
+    expect(execFileSync('git', ['check-ignore', 'production.env'], { cwd: root, encoding: 'utf8' }).trim()).toBe(
+      'production.env',
+    );
   });
 });
