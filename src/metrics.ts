@@ -88,14 +88,20 @@ export function createMetrics({ reporting, now = Date.now, processMetrics = true
       registers,
     }),
   };
-  if (reporting) {
-    registerBacklog(registry, reporting.backlog, now);
-    registerOpenTransactions(registry, reporting.openTransactions);
-  }
+  if (reporting) watchReporting(registry, reporting, now);
   return metrics;
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * The gauges read from the reporting copy at each scrape (the SAF backlog, open transactions), for
+ * a registry made before the copy could be opened.
+ */
+export function watchReporting(registry: Registry, reporting: ReportingFigures, now: () => number = Date.now) {
+  registerBacklog(registry, reporting.backlog, now);
+  registerOpenTransactions(registry, reporting.openTransactions);
+}
 
 function registerBacklog(registry: Registry, backlog: () => Promise<SafBacklog[]>, now: () => number) {
   // prom-client collects both gauges concurrently at each scrape: they share one read.

@@ -108,12 +108,18 @@ export async function startWorker(
   };
 }
 
-export interface RunningApi {
-  server: RunningServer;
+export interface ConnectedApi {
+  /** The channel API's request handler. */
+  app: ReturnType<typeof switchApp>;
   client: Client;
   /** Resolves when Temporal answers the API's connection within two seconds. */
   temporalHealth(): Promise<void>;
+  /** Closes the connection to Temporal. */
   stop(): Promise<void>;
+}
+
+export interface RunningApi extends ConnectedApi {
+  server: RunningServer;
 }
 
 /** The switch's stable reference for a transaction (see `switchReferenceFor`). */
@@ -191,16 +197,20 @@ export function switchApp(config: Config, parts: ApiParts) {
   });
 }
 
-/** Starts the channel API on the configured port, over HTTPS when a certificate is configured. */
-export async function startApi(
+/**
+ * The channel API wired to Temporal and the reporting copy, not yet listening. The connection to
+ * Temporal is made at its first use: Temporal out of reach does not stop the API from starting,
+ * and `/ready` says whether it answers.
+ */
+export function connectApi(
   config: Config,
   address: string,
   reporting: ReportingStore,
   logger: Logger,
   metrics?: Metrics,
   tracing?: Tracing,
-): Promise<RunningApi> {
-  const connection = await Connection.connect({ address });
+): ConnectedApi {
+  const connection = Connection.lazy({ address });
   const codec = payloadCodec(config);
   const client = new Client({
     connection,
@@ -233,14 +243,26 @@ export async function startApi(
   });
   if (metrics)
     watchDependencies(metrics.registry, { temporal: temporalHealth, reporting_store: () => reporting.ping() });
-  const server = await listen(app, config.api.port, config.api.host, config.api.tls);
+  return { app, client, temporalHealth, stop: () => connection.close() };
+}
+
+/** Starts the channel API on the configured port, over HTTPS when a certificate is configured. */
+export async function startApi(
+  config: Config,
+  address: string,
+  reporting: ReportingStore,
+  logger: Logger,
+  metrics?: Metrics,
+  tracing?: Tracing,
+): Promise<RunningApi> {
+  const api = connectApi(config, address, reporting, logger, metrics, tracing);
+  const server = await listen(api.app, config.api.port, config.api.host, config.api.tls);
   return {
+    ...api,
     server,
-    client,
-    temporalHealth,
     async stop() {
       await server.close();
-      await connection.close();
+      await api.stop();
     },
   };
 }

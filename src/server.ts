@@ -3,31 +3,66 @@
  * it refuses to start without TLS_CERT_FILE/TLS_KEY_FILE unless ALLOW_PLAIN_HTTP=true.
  */
 import { loadConfigOrExit } from './config';
-import { openReportingStore } from './db/client';
+import { openReportingStore, type ReportingStore } from './db/client';
+import { errorDetail, errorKinds } from './domain/errors';
+import { listen } from './http-server';
 import { createLogger, logDestination, logUnhandledRejections } from './log';
 import { createMetrics } from './metrics';
-import { startApi } from './runtime';
+import { type ConnectedApi, connectApi } from './runtime';
 import { apiGraceMs, stopOnSignals } from './shutdown';
+import { untilConnected } from './startup';
 import { startTracing } from './telemetry/export';
 
 const config = loadConfigOrExit({ servesApi: true });
 const log = createLogger(config.logLevel, 'api', logDestination(config.logFormat));
 logUnhandledRejections(log);
 const address = config.temporal.address ?? `127.0.0.1:${config.temporal.devServer.port}`;
-const reporting = await openReportingStore(config.database);
-// The worker reports the SAF backlog: one scrape target per figure.
 const tracing = startTracing(config.telemetry.otlpEndpoint, 'voucher-switch-api');
-const api = await startApi(config, address, reporting, log, createMetrics(), tracing);
-log.info({ url: api.server.url, temporal: address }, 'channel API listening');
+
+/** Until the reporting store is open: live, not ready, and every request refused with nothing done. */
+function whileStarting(request: Request): Response {
+  const { pathname } = new URL(request.url);
+  if (pathname === '/live') return Response.json({ status: 'LIVE' });
+  if (pathname === '/ready') return Response.json({ status: 'NOT_READY' }, { status: 503 });
+  const refusal = errorDetail('switchStarting', 'The switch is starting; nothing was done. Send the message again.');
+  return Response.json(refusal, { status: errorKinds.switchStarting.status });
+}
+
+let reporting: ReportingStore | undefined;
+let api: ConnectedApi | undefined;
+const server = await listen(
+  { fetch: (request, env) => (api ? api.app.fetch(request, env) : whileStarting(request)) },
+  config.api.port,
+  config.api.host,
+  config.api.tls,
+);
+const starting = new AbortController();
 
 const graceMs = apiGraceMs(config.api.channelResponseTimeoutMs);
 stopOnSignals(
   async (signal) => {
     log.info({ signal, graceMs }, 'stopping: no new connections; requests in flight finish');
-    await api.server.close({ graceMs });
-    await api.stop();
-    await reporting.close();
+    starting.abort();
+    await server.close({ graceMs });
+    await api?.stop();
+    await reporting?.close();
     await tracing?.shutdown();
   },
   (error) => log.error({ err: error }, 'the API did not stop cleanly'),
 );
+
+try {
+  reporting = await untilConnected(
+    'the reporting store',
+    () => openReportingStore(config.database),
+    log,
+    starting.signal,
+  );
+} catch (error) {
+  // Told to stop while waiting: the signal's handler exits.
+  if (starting.signal.aborted) await new Promise(() => {});
+  throw error;
+}
+// The worker reports the SAF backlog: one scrape target per figure.
+api = connectApi(config, address, reporting, log, createMetrics(), tracing);
+log.info({ url: server.url, temporal: address }, 'channel API listening');

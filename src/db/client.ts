@@ -54,7 +54,13 @@ export async function openReportingStore({ url, pgliteDir }: ReportingStoreOptio
   if (url) {
     const client = postgres(url, { max: 10, onnotice: () => {} });
     const db = drizzlePostgres(client, { schema, casing: 'snake_case' });
-    await inTurn(client, () => migratePostgres(db, { migrationsFolder }));
+    try {
+      await inTurn(client, () => migratePostgres(db, { migrationsFolder }));
+    } catch (error) {
+      // A process that tries again after an outage must not keep the failed try's connections.
+      await client.end({ timeout: 1 }).catch(() => {});
+      throw error;
+    }
     return {
       db: db as unknown as ReportingDb,
       kind: 'postgres',

@@ -32,6 +32,8 @@ export const errorKinds = {
   catalogueUnavailable: { status: 503, errorType: 'UPSTREAM_UNAVAILABLE' },
   switchTimeout: { status: 504, errorType: 'GENERAL_ERROR' },
   switchFault: { status: 500, errorType: 'GENERAL_ERROR' },
+  // The process is up but still connecting: nothing was done, and the same message may come again.
+  switchStarting: { status: 503, errorType: 'GENERAL_ERROR' },
   unknownEndpoint: { status: 404, errorType: 'FUNCTION_NOT_SUPPORTED' },
   methodNotAllowed: { status: 405, errorType: 'FUNCTION_NOT_SUPPORTED' },
   bodyTooLarge: { status: 413, errorType: 'FORMAT_ERROR' },
