@@ -7,11 +7,15 @@ import type { Stack } from './stack';
 /**
  * The faults, on a fixed timetable repeated once per cycle while the load runs: the worker
  * killed and replaced, the Temporal server stopped and started again on its file, provider
- * timeouts, a provider down for a while, the reporting database cut off.
+ * timeouts, a provider down for a while, the reporting database cut off, and with several
+ * instances, an API process killed with requests in flight and started again. The full run
+ * ends with faults that overlap (see `overlapping`).
  */
 
 export interface FaultCounts {
   workerKills: number;
+  apiRestarts: number;
+  overlaps: number;
   temporalRestarts: number;
   temporalDownSeconds: number;
   providerOutages: number;
@@ -27,8 +31,11 @@ export interface Drain {
   seconds?: number;
 }
 
-/** Past this, a backlog counts as not drained (the check then says why). */
-const drainLimitMs = 120_000;
+/**
+ * Past this, a backlog counts as not drained (the check then says why): after an outage longer
+ * than the backoff's 5-minute cap, an advice's next try may be that far off.
+ */
+const drainLimitMs = 330_000;
 
 /** One cycle of the timetable, in seconds from the cycle's start. */
 export const cycleSeconds = 80;
@@ -45,6 +52,8 @@ const timeout = (provider: string, operation: Behaviour['operation'], count: num
 export function createFaults(stack: Stack, log: (line: string) => void) {
   const counts: FaultCounts = {
     workerKills: 0,
+    apiRestarts: 0,
+    overlaps: 0,
     temporalRestarts: 0,
     temporalDownSeconds: 0,
     providerOutages: 0,
@@ -119,15 +128,52 @@ export function createFaults(stack: Stack, log: (line: string) => void) {
     log('reporting database restored');
   }
 
-  async function temporalRestart(downSeconds: number) {
+  /** Kills an API process with its requests in flight, and starts it again on its port. */
+  async function restartApi({ whileTemporalIsDown = false } = {}) {
+    if (!whileTemporalIsDown) {
+      // Provisions the provider is slow to answer, so that some are in flight when the API dies.
+      await stack.simulator.behave({ provider: 'flash', operation: 'provision', mode: 'ok', count: 6, delayMs: 1_200 });
+      await sleep(800);
+    }
+    const started = Date.now();
+    const port = await stack.killApi();
+    await stack.startApi(port, { whileTemporalIsDown });
+    counts.apiRestarts += 1;
+    log(`API on :${port} killed (SIGKILL) with requests in flight; listening again after ${seconds(started)} s`);
+  }
+
+  /** Stops Temporal for `downSeconds`, with `meanwhile` happening while it is down. */
+  async function temporalRestart(downSeconds: number, meanwhile: () => Promise<void> = async () => {}) {
     const started = Date.now();
     await stack.stopTemporal();
     log('Temporal server stopped');
-    await sleep(downSeconds * 1_000);
+    await Promise.all([sleep(downSeconds * 1_000), meanwhile()]);
     await stack.startTemporal();
     counts.temporalRestarts += 1;
     counts.temporalDownSeconds += Number(seconds(started));
     log(`Temporal server started again on the same file (down ${seconds(started)} s)`);
+  }
+
+  /**
+   * Faults on top of each other, once at the end of the full run: a worker killed during a
+   * Temporal outage (its replacement starts while Temporal is down and waits for it), the API
+   * restarted while Temporal is down, the reporting database cut during a provider outage, and a
+   * provider down for longer than store-and-forward's 5-minute backoff cap.
+   */
+  async function overlapping(longOutageSeconds: number) {
+    let replacement: Promise<void> | undefined;
+    await temporalRestart(8, async () => {
+      await stack.killWorker();
+      counts.workerKills += 1;
+      replacement = stack.startWorker();
+      await restartApi({ whileTemporalIsDown: true });
+      log('worker killed and API restarted while Temporal is down');
+    });
+    await replacement;
+    await Promise.all([providerOutage('flash', 15), sleep(3_000).then(() => databaseCut(8))]);
+    log(`netcare down for ${longOutageSeconds} s, past the 5-minute backoff cap`);
+    await providerOutage('netcare', longOutageSeconds);
+    counts.overlaps += 1;
   }
 
   /** The timetable of one cycle; faults never overlap, so each one's effect can be told apart. */
@@ -147,14 +193,15 @@ export function createFaults(stack: Stack, log: (line: string) => void) {
     { at: 31, run: () => temporalRestart(5) },
     { at: 44, run: replaceWorker },
     { at: 50, run: () => providerOutage('flash', 10) },
+    ...(stack.instances > 1 ? [{ at: 64, run: () => restartApi() }] : []),
     { at: 72, run: replaceWorker },
     { at: 76, run: () => injectTimeouts([timeout('flash', 'provision', 2), timeout('flash', 'reverse', 1)]) },
   ];
 
   return {
     counts,
-    /** Runs `cycles` cycles of the timetable from now. */
-    async run(cycles: number) {
+    /** Runs `cycles` cycles of the timetable from now, then, given a long outage, the overlapping faults. */
+    async run(cycles: number, longOutageSeconds?: number) {
       const start = Date.now();
       for (let cycle = 0; cycle < cycles; cycle++) {
         for (const step of timetable) {
@@ -164,6 +211,7 @@ export function createFaults(stack: Stack, log: (line: string) => void) {
         }
       }
       await sleep(Math.max(0, start + cycles * cycleSeconds * 1_000 - Date.now()));
+      if (longOutageSeconds !== undefined) await overlapping(longOutageSeconds);
     },
     /** Each outage's drain, once measured. */
     drains: () => Promise.all(drains),

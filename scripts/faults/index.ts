@@ -4,7 +4,8 @@
  * reporting database cut off; then a check that nothing was lost, duplicated or left unsettled.
  *
  * `npm run test:faults` runs the full suite (`-- --short` for the short one CI runs inside
- * `npm test`, as test/faults/fault-suite.test.ts). Needs PostgreSQL: FAULTS_DATABASE_URL, or
+ * `npm test`, as test/faults/fault-suite.test.ts); `-- --instances 2` runs two API and two
+ * worker processes, the APIs behind a round-robin balancer. Needs PostgreSQL: FAULTS_DATABASE_URL, or
  * TEST_DATABASE_URL, names a server the suite may create (and drop) a database on.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,15 +22,20 @@ import { stackSettings, startStack } from './stack';
 
 export const suiteSizes = {
   /** One cycle of every fault: about two minutes in all. */
-  short: { cycles: 1, lanes: 4, quiescenceMs: 120_000, timeoutMs: 360_000 },
-  /** Four cycles at a higher load: about six minutes. */
-  full: { cycles: 4, lanes: 6, quiescenceMs: 300_000, timeoutMs: 900_000 },
+  short: { cycles: 1, lanes: 4, quiescenceMs: 120_000, timeoutMs: 360_000, longOutageSeconds: undefined },
+  /**
+   * Four cycles at a higher load, then the faults that overlap, with a provider down for five
+   * and a half minutes: about sixteen minutes.
+   */
+  full: { cycles: 4, lanes: 6, quiescenceMs: 420_000, timeoutMs: 1_800_000, longOutageSeconds: 330 },
 };
 export type SuiteSize = keyof typeof suiteSizes;
 
 export interface SuiteOptions {
   size: SuiteSize;
   databaseUrl: string;
+  /** API and worker processes each, behind a round-robin balancer (1 by default). */
+  instances?: number;
   log?: (line: string) => void;
 }
 
@@ -39,14 +45,19 @@ export interface SuiteResult {
   table: string;
 }
 
-export async function runFaultSuite({ size, databaseUrl, log = console.log }: SuiteOptions): Promise<SuiteResult> {
+export async function runFaultSuite({
+  size,
+  databaseUrl,
+  instances = 1,
+  log = console.log,
+}: SuiteOptions): Promise<SuiteResult> {
   const plan = suiteSizes[size];
   const started = Date.now();
   const elapsed = () => Math.round((Date.now() - started) / 1_000);
   const clock = () => new Date().toISOString().slice(11, 19);
   const say = (line: string) => log(`[faults ${String(elapsed()).padStart(3)} s ${clock()}] ${line}`);
   const logDir = mkdtempSync(join(tmpdir(), 'voucher-faults-logs-'));
-  const stack = await startStack({ databaseUrl, logDir, log: say });
+  const stack = await startStack({ databaseUrl, logDir, log: say, instances });
   let passed = false;
   try {
     const model = new Model();
@@ -59,9 +70,11 @@ export async function runFaultSuite({ size, databaseUrl, log = console.log }: Su
     let loadOver = false;
     const loadStarted = Date.now();
     const load = runLoad({ channel, model }, plan.lanes, () => loadOver);
-    say(`load running on ${plan.lanes} lanes; ${plan.cycles} fault cycle(s) of ${cycleSeconds} s`);
+    say(
+      `load running on ${plan.lanes} lanes against ${instances} API and ${instances} worker process(es); ${plan.cycles} fault cycle(s) of ${cycleSeconds} s${plan.longOutageSeconds ? ', then faults that overlap' : ''}`,
+    );
     try {
-      await faults.run(plan.cycles);
+      await faults.run(plan.cycles, plan.longOutageSeconds);
     } finally {
       loadOver = true;
       await load;
@@ -80,6 +93,7 @@ export async function runFaultSuite({ size, databaseUrl, log = console.log }: Su
     }
     const table = report({
       size,
+      instances,
       loadSeconds,
       lanes: plan.lanes,
       quiescenceSeconds: quiet === undefined ? undefined : Math.round(quiet / 1_000),
@@ -110,7 +124,13 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     process.exit(2);
   }
   const size: SuiteSize = process.argv.includes('--short') ? 'short' : 'full';
-  const { problems, table } = await runFaultSuite({ size, databaseUrl });
+  const instancesArg = process.argv.indexOf('--instances');
+  const instances = instancesArg === -1 ? 1 : Number(process.argv[instancesArg + 1]);
+  if (!Number.isInteger(instances) || instances < 1) {
+    console.error('--instances takes a whole number of API and worker processes, 1 or more.');
+    process.exit(2);
+  }
+  const { problems, table } = await runFaultSuite({ size, databaseUrl, instances });
   console.log(`\n${table}`);
   process.exit(problems.length === 0 ? 0 : 1);
 }

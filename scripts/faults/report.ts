@@ -7,6 +7,8 @@ import type { Model, ProblemKind } from './model';
 
 export interface RunFigures {
   size: string;
+  /** API and worker processes each. */
+  instances: number;
   loadSeconds: number;
   lanes: number;
   quiescenceSeconds?: number;
@@ -40,7 +42,9 @@ export function report(f: RunFigures): string {
       'Temporal server stopped, started again on its file',
       `${faults.temporalRestarts} (${faults.temporalDownSeconds.toFixed(1)} s down)`,
     ],
-    ['provider down (flash, every operation)', `${faults.providerOutages} (${faults.providerDownSeconds} s)`],
+    ['API killed (SIGKILL) with requests in flight, started again', faults.apiRestarts],
+    ['provider down (every operation)', `${faults.providerOutages} (${faults.providerDownSeconds} s)`],
+    ['faults overlapping, as one set at the end (README: Faults)', faults.overlaps],
     [
       'provider timeouts: requests / advices',
       `${check.timedOut.requests} / ${check.timedOut.advices} (${faults.timeoutsInjected} armed)`,
@@ -90,7 +94,7 @@ export function report(f: RunFigures): string {
   const problems = check.problems.slice(0, 30).map((p) => `  - ${p.kind}: ${p.message}`);
   if (check.problems.length > 30) problems.push(`  … and ${check.problems.length - 30} more`);
   return [
-    `Fault suite (${f.size}): ${f.loadSeconds} s of mixed load on ${f.lanes} lanes, quiescent ` +
+    `Fault suite (${f.size}, ${f.instances} API and ${f.instances} worker process(es)): ${f.loadSeconds} s of mixed load on ${f.lanes} lanes, quiescent ` +
       `${f.quiescenceSeconds === undefined ? 'never' : `${f.quiescenceSeconds} s after it`}; ${f.totalSeconds} s in all`,
     '',
     table(['Fault injected', 'Count'], faultRows),

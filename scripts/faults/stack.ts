@@ -38,6 +38,11 @@ export const stackSettings = {
 export interface StackOptions {
   /** A PostgreSQL server the suite may create a database on (the database in the URL is only used to connect). */
   databaseUrl: string;
+  /**
+   * API and worker processes each (1 by default). With more, the channels reach the APIs through a
+   * round-robin proxy, as through a load balancer, and every process shares Temporal and PostgreSQL.
+   */
+  instances?: number;
   /** Where each process's output goes, one file per process. */
   logDir: string;
   log: (line: string) => void;
@@ -45,7 +50,7 @@ export interface StackOptions {
 
 export type Stack = Awaited<ReturnType<typeof startStack>>;
 
-export async function startStack({ databaseUrl, logDir, log }: StackOptions) {
+export async function startStack({ databaseUrl, logDir, log, instances = 1 }: StackOptions) {
   mkdirSync(logDir, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), 'voucher-faults-'));
   const database = `faults_${randomUUID().replaceAll('-', '')}`;
@@ -53,7 +58,10 @@ export async function startStack({ databaseUrl, logDir, log }: StackOptions) {
   await admin.unsafe(`create database ${database}`);
   const server = new URL(databaseUrl);
   const proxy = await startTcpProxy({ host: server.hostname, port: Number(server.port || 5432) });
-  const { temporal: temporalOptions, simulatorPort, simulatorUrl, apiPort, apiUrl } = await stackLayout(dir);
+  const { temporal: temporalOptions, simulatorPort, simulatorUrl, apiPort: firstApiPort } = await stackLayout(dir);
+  const apiPorts = [firstApiPort, ...(await Promise.all(Array.from({ length: instances - 1 }, () => freePort())))];
+  const balancer = await startTcpProxy(apiPorts.map((port) => ({ host: '127.0.0.1', port })));
+  const apiUrl = `http://127.0.0.1:${balancer.port}`;
   const env: Record<string, string> = {
     TEMPORAL_ADDRESS: `127.0.0.1:${temporalOptions.port}`,
     PROVIDER_SIM_URL: simulatorUrl,
@@ -83,6 +91,7 @@ export async function startStack({ databaseUrl, logDir, log }: StackOptions) {
     for (const child of children) child.kill('SIGKILL');
     await temporal?.stop();
     await proxy.close();
+    await balancer.close();
     if (!keep) await admin.unsafe(`drop database if exists ${database} with (force)`).catch(() => {});
     await admin.end();
     if (!keep) rmSync(dir, { recursive: true, force: true });
@@ -100,40 +109,39 @@ export async function startStack({ databaseUrl, logDir, log }: StackOptions) {
   };
 
   let workers = 0;
-  let worker: ChildProcess | undefined;
-  /** The current worker's `/metrics` (with `/live`, `/ready`) and its Temporal SDK's metrics. */
-  let workerUrls = { metrics: '', sdkMetrics: '' };
+  /** The running workers, oldest first, with their `/metrics` (also `/live`, `/ready`) and the SDK's. */
+  const running: { child: ChildProcess; metrics: string; sdkMetrics: string }[] = [];
   /** A new worker process; resolves once it polls (its `worker running` line, logged at info). */
   async function startWorker(): Promise<void> {
     workers += 1;
     // Ports of its own: workers may overlap while one is replaced.
     const [metricsPort, sdkMetricsPort] = await Promise.all([freePort(), freePort()]);
-    workerUrls = {
-      metrics: `http://127.0.0.1:${metricsPort}/metrics`,
-      sdkMetrics: `http://127.0.0.1:${sdkMetricsPort}/metrics`,
-    };
     const child = spawnNode(`worker-${workers}`, 'worker.ts', {
       LOG_LEVEL: 'info',
       METRICS_PORT: String(metricsPort),
       TEMPORAL_SDK_METRICS_PORT: String(sdkMetricsPort),
     });
-    worker = child;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('the worker did not start within 90 s')), 90_000);
-      const onExit = (code: number | null) => {
-        clearTimeout(timer);
-        reject(new Error(`the worker exited with ${code} while starting:\n${child.output.join('')}`));
-      };
-      child.once('exit', onExit);
-      const watch = (chunk: Buffer) => {
-        if (!chunk.toString().includes('worker running')) return;
-        clearTimeout(timer);
-        child.off('exit', onExit);
-        child.stdout?.off('data', watch);
-        resolve();
-      };
-      child.stdout?.on('data', watch);
-    });
+    const worker = {
+      child,
+      metrics: `http://127.0.0.1:${metricsPort}/metrics`,
+      sdkMetrics: `http://127.0.0.1:${sdkMetricsPort}/metrics`,
+    };
+    running.push(worker);
+    child.once('exit', () => running.splice(running.indexOf(worker), 1));
+    await untilOutput(child, 'worker running', 90_000);
+  }
+
+  let apis = 0;
+  /** The API processes by port, each behind the balancer. */
+  const apiProcesses = new Map<number, ChildProcess>();
+  /**
+   * An API process on `port`; resolves once it is ready (`/ready`: Temporal answers), or with
+   * `whileTemporalIsDown`, once it is live.
+   */
+  async function startApi(port: number, { whileTemporalIsDown = false } = {}): Promise<void> {
+    apis += 1;
+    apiProcesses.set(port, spawnNode(`api-${apis}`, 'server.ts', { PORT: String(port) }));
+    await waitForHttp(`http://127.0.0.1:${port}/${whileTemporalIsDown ? 'live' : 'ready'}`, 90_000);
   }
 
   try {
@@ -142,7 +150,10 @@ export async function startStack({ databaseUrl, logDir, log }: StackOptions) {
     await waitForHttp(`${simulatorUrl}/health`);
     // The worker migrates the new database before the API opens it.
     await startWorker();
-    spawnNode('api', 'server.ts', { PORT: String(apiPort) });
+    await Promise.all([
+      ...Array.from({ length: instances - 1 }, () => startWorker()),
+      ...apiPorts.map((port) => startApi(port)),
+    ]);
     await waitForHttp(`${apiUrl}/health`, 90_000);
   } catch (error) {
     await stop();
@@ -154,16 +165,24 @@ export async function startStack({ databaseUrl, logDir, log }: StackOptions) {
     apiUrl,
     simulatorUrl,
     config,
-    workerUrls: () => workerUrls,
-    /** Kills the worker outright (SIGKILL), as a crash or an OOM kill would. */
+    instances,
+    /** The oldest running worker's `/metrics` and its Temporal SDK's. */
+    workerUrls: () => ({ metrics: running[0]?.metrics ?? '', sdkMetrics: running[0]?.sdkMetrics ?? '' }),
+    /** Kills the oldest worker outright (SIGKILL), as a crash or an OOM kill would. */
     async killWorker() {
-      const victim = worker;
-      if (!victim || victim.exitCode !== null || victim.signalCode !== null) return;
-      const exited = new Promise((resolve) => victim.once('exit', resolve));
-      victim.kill('SIGKILL');
-      await exited;
+      const victim = running[0]?.child;
+      if (victim) await kill(victim);
     },
     startWorker,
+    /** Kills an API process outright (SIGKILL) with its requests in flight; resolves with its port. */
+    async killApi(): Promise<number> {
+      const [port, victim] = [...apiProcesses.entries()].at(-1) as [number, ChildProcess];
+      apiProcesses.delete(port);
+      await kill(victim);
+      return port;
+    },
+    /** Starts an API process again on `port`, behind the balancer. */
+    startApi,
     /** Stops the Temporal server (SIGTERM, SIGKILL after 5 s). */
     async stopTemporal() {
       await temporal?.stop();
@@ -208,4 +227,32 @@ export async function startStack({ databaseUrl, logDir, log }: StackOptions) {
     },
     stop,
   };
+}
+
+/** Kills `child` outright (SIGKILL), as a crash or an OOM kill would; resolves once it is gone. */
+async function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+/** Resolves once `text` appears in the process's standard output; rejects if it exits first. */
+function untilOutput(child: ChildProcess & { output?: string[] }, text: string, timeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "${text}" within ${timeoutMs} ms`)), timeoutMs);
+    const onExit = (code: number | null) => {
+      clearTimeout(timer);
+      reject(new Error(`the process exited with ${code} while starting:\n${child.output?.join('') ?? ''}`));
+    };
+    child.once('exit', onExit);
+    const watch = (chunk: Buffer) => {
+      if (!chunk.toString().includes(text)) return;
+      clearTimeout(timer);
+      child.off('exit', onExit);
+      child.stdout?.off('data', watch);
+      resolve();
+    };
+    child.stdout?.on('data', watch);
+  });
 }

@@ -2,26 +2,51 @@ import { createConnection, createServer, type Socket } from 'node:net';
 
 export type TcpProxy = Awaited<ReturnType<typeof startTcpProxy>>;
 
+type Target = { host: string; port: number };
+
 /**
  * A TCP proxy on a free local port to `target`, to take a server away from its clients and give
  * it back: `cut()` drops every connection and refuses new ones (each is closed as it arrives, so
  * the port stays ours), `restore()` forwards again.
+ *
+ * Given several targets, it is a round-robin load balancer, as in front of several API
+ * instances: each new connection goes to the next target, and one that refuses it (its process
+ * is down) is passed over for the next, as a load balancer's health check would.
  */
-export async function startTcpProxy(target: { host: string; port: number }) {
+export async function startTcpProxy(target: Target | Target[]) {
+  const targets = Array.isArray(target) ? target : [target];
   const open = new Set<Socket>();
   let cut = false;
-  const server = createServer((client) => {
+  let next = 0;
+
+  /** Connects to the targets in turn from the next one, until one accepts. */
+  function connectUpstream(client: Socket, tried = 0) {
+    if (tried === targets.length) return void client.resetAndDestroy();
+    const chosen = targets[next++ % targets.length] as Target;
+    const upstream = createConnection(chosen);
+    let connected = false;
+    upstream.once('error', () => {
+      if (!connected && !client.destroyed) connectUpstream(client, tried + 1);
+    });
+    upstream.once('connect', () => {
+      connected = true;
+      for (const socket of [client, upstream]) {
+        open.add(socket);
+        socket.on('close', () => open.delete(socket));
+        // A reset on one side ends the pair; the error itself is what the client should see.
+        socket.on('error', () => undefined);
+      }
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+      client.pipe(upstream).pipe(client);
+      client.resume();
+    });
+  }
+
+  const server = createServer({ pauseOnConnect: true }, (client) => {
     if (cut) return void client.resetAndDestroy();
-    const upstream = createConnection(target);
-    for (const socket of [client, upstream]) {
-      open.add(socket);
-      socket.on('close', () => open.delete(socket));
-      // A reset on one side ends the pair; the error itself is what the client should see.
-      socket.on('error', () => undefined);
-    }
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-    client.pipe(upstream).pipe(client);
+    client.on('error', () => undefined);
+    connectUpstream(client);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
