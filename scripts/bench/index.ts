@@ -364,6 +364,27 @@ function markdownReport(runs: Run[], floods: LoginFloodFigures[], eagerStarts: E
       lines.push('', `floor-eager: ${eagerStarts.eager} of ${all} starts ran eagerly (warm-up included).`);
     }
   }
+  const steady = runs.filter((run) => run.phase === 'rate' && run.target !== 'direct');
+  if (steady.length > 0) {
+    // The capacity model's inputs (README, Production-like deployment): what one provision costs each process.
+    const costNames = ['api', 'worker', 'temporal'];
+    lines.push(
+      '',
+      'CPU per provision at 50/s (ms of one core), the capacity model’s inputs:',
+      '',
+      `| Target | Provisions/s | ${costNames.join(' | ')} | together |`,
+      `|---|---:|${costNames.map(() => '---:').join('|')}|---:|`,
+      ...steady.map((run) => {
+        const perProvision = (cpuPercent: number) => (cpuPercent * 10) / run.figures.throughputPerSecond;
+        // The floor's own API and worker processes; Temporal is the same server for both.
+        const processName = (name: string) => (run.target === 'switch' || name === 'temporal' ? name : `floor-${name}`);
+        const costs = costNames.map((name) => run.processes.find((p) => p.name === processName(name)));
+        const cells = costs.map((p) => (p ? perProvision(p.cpuPercent).toFixed(1) : ''));
+        const all = perProvision(costs.reduce((sum, p) => sum + (p?.cpuPercent ?? 0), 0));
+        return `| ${run.target} | ${run.figures.throughputPerSecond} | ${cells.join(' | ')} | ${all.toFixed(1)} |`;
+      }),
+    );
+  }
   lines.push('', 'CPU (% of one core) and peak RSS (MiB) per process:', '');
   const names = [...new Set(runs.flatMap((r) => r.processes.map((p) => p.name)))];
   lines.push(`| Phase | Target | Load | ${names.join(' | ')} |`, `|---|---|---|${names.map(() => '---:').join('|')}|`);
