@@ -71,6 +71,7 @@ export async function startWorker(
   const connection = await NativeConnection.connect({ address });
   const providers = createProviderRegistry({ baseUrl: config.providers.simulatorUrl, metrics });
   const codec = payloadCodec(config);
+  // A process that tries again (untilConnected) must not keep the failed try's connection.
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
@@ -86,6 +87,9 @@ export async function startWorker(
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
     ...workflowSource,
     ...tracing?.workerOptions,
+  }).catch(async (error: unknown) => {
+    await connection.close();
+    throw error;
   });
   const running = worker.run();
   const temporalHealth = healthCheck(connection);
