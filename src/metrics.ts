@@ -107,7 +107,7 @@ function registerBacklog(registry: Registry, backlog: () => Promise<SafBacklog[]
   // prom-client collects both gauges concurrently at each scrape: they share one read.
   let reading: Promise<SafBacklog[] | undefined> | undefined;
   const read = () =>
-    (reading ??= backlog()
+    (reading ??= withinTwoSeconds(backlog())
       // An unreadable store drops the series (unknown) rather than failing the whole scrape.
       .catch(() => undefined)
       .finally(() => {
@@ -143,7 +143,7 @@ function registerOpenTransactions(registry: Registry, read: () => Promise<OpenTr
     labelNames: ['type', 'state'] as const,
     registers: [registry],
     async collect() {
-      const rows = await read().catch(() => undefined);
+      const rows = await withinTwoSeconds(read()).catch(() => undefined);
       this.reset();
       if (!rows) return;
       for (const type of ['provision', 'redemption', 'refund'])
@@ -158,8 +158,12 @@ export async function scrape(registry: Registry): Promise<Response> {
   return new Response(await registry.metrics(), { headers: { 'content-type': registry.contentType } });
 }
 
-/** A scrape never waits on a dependency that does not answer: past two seconds it counts as down. */
-function withinTwoSeconds(answer: Promise<void>): Promise<void> {
+/**
+ * A scrape never waits on a service that does not answer (Prometheus would time out the whole
+ * scrape, and the process would look down): past two seconds, a dependency counts as down and a
+ * reading from the reporting copy is left out.
+ */
+function withinTwoSeconds<T>(answer: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error('no answer within 2 s')), 2_000);

@@ -147,8 +147,11 @@ export function createFaults(stack: Stack, log: (line: string) => void) {
     const started = Date.now();
     await stack.stopTemporal();
     log('Temporal server stopped');
-    await Promise.all([sleep(downSeconds * 1_000), meanwhile()]);
-    await stack.startTemporal();
+    try {
+      await Promise.all([sleep(downSeconds * 1_000), meanwhile()]);
+    } finally {
+      await stack.startTemporal();
+    }
     counts.temporalRestarts += 1;
     counts.temporalDownSeconds += Number(seconds(started));
     log(`Temporal server started again on the same file (down ${seconds(started)} s)`);
@@ -161,15 +164,19 @@ export function createFaults(stack: Stack, log: (line: string) => void) {
    * provider down for longer than store-and-forward's 5-minute backoff cap.
    */
   async function overlapping(longOutageSeconds: number) {
-    let replacement: Promise<void> | undefined;
+    // Settled (and so never unhandled) at once; its failure is thrown below, once Temporal is back.
+    let replacement: Promise<PromiseSettledResult<void>> | undefined;
     await temporalRestart(8, async () => {
       await stack.killWorker();
       counts.workerKills += 1;
-      replacement = stack.startWorker();
+      replacement = Promise.allSettled([stack.startWorker()]).then(
+        ([started]) => started as PromiseSettledResult<void>,
+      );
       await restartApi({ whileTemporalIsDown: true });
       log('worker killed and API restarted while Temporal is down');
     });
-    await replacement;
+    const started = await replacement;
+    if (started?.status === 'rejected') throw started.reason;
     await Promise.all([providerOutage('flash', 15), sleep(3_000).then(() => databaseCut(8))]);
     log(`netcare down for ${longOutageSeconds} s, past the 5-minute backoff cap`);
     await providerOutage('netcare', longOutageSeconds);

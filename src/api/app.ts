@@ -4,7 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { type ErrorKind, errorDetail, errorKinds, SwitchError } from '../domain/errors';
 import { maxJsonDepth } from '../domain/json-text';
-import { inSpan, SpanKind, withIncomingTrace } from '../telemetry/spans';
+import { inSpan, linkToIncomingTrace, SpanKind } from '../telemetry/spans';
 import { authenticateChannel } from './auth';
 import { registerConsoleRoutes } from './console';
 import type { AppDeps, AppEnv } from './deps';
@@ -177,12 +177,11 @@ export function createApp(deps: AppDeps) {
   app.use('*', async (c, next) => {
     c.set('deps', deps);
     const started = performance.now();
-    await withIncomingTrace(c.req.raw.headers, () =>
-      inSpan(`${c.req.method}`, { kind: SpanKind.SERVER }, async (span) => {
-        await next();
-        describeRequestSpan(span, c);
-      }),
-    );
+    const links = linkToIncomingTrace(c.req.raw.headers);
+    await inSpan(c.req.method, { kind: SpanKind.SERVER, root: true, links }, async (span) => {
+      await next();
+      describeRequestSpan(span, c);
+    });
     deps.logger.info(
       {
         method: c.req.method,

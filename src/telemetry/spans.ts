@@ -1,7 +1,10 @@
 import {
   type Attributes,
   context,
+  isSpanContextValid,
+  type Link,
   propagation,
+  ROOT_CONTEXT,
   type Span,
   SpanKind,
   SpanStatusCode,
@@ -42,12 +45,12 @@ export function traceHeaders(): Record<string, string> {
 }
 
 /**
- * Runs `work` in a span of its own, a child of the current one, and ends it when `work` settles;
+ * Runs `work` in a span of its own, a child of the current one (or, `root`, of none), and ends it when `work` settles;
  * an exception marks it failed. With no tracer provider registered, the span is a no-op.
  */
 export function inSpan<T>(
   name: string,
-  options: { kind?: SpanKind; attributes?: Attributes },
+  options: { kind?: SpanKind; attributes?: Attributes; links?: Link[]; root?: boolean },
   work: (span: Span) => Promise<T>,
 ): Promise<T> {
   return trace.getTracer(tracerName).startActiveSpan(name, options, async (span) => {
@@ -63,10 +66,15 @@ export function inSpan<T>(
   });
 }
 
-/** Continues the trace an incoming request carries (`traceparent`), if any, for `work`. */
-export function withIncomingTrace<T>(headers: Headers, work: () => T): T {
+/**
+ * The trace an incoming request says it belongs to (`traceparent`), as a link for the request's
+ * span. A channel is outside the switch: its trace ids are noted, never adopted, so they neither
+ * become the switch's nor travel on to the providers.
+ */
+export function linkToIncomingTrace(headers: Headers): Link[] {
   const carrier = Object.fromEntries(headers.entries());
-  return context.with(propagation.extract(context.active(), carrier), work);
+  const incoming = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, carrier));
+  return incoming && isSpanContextValid(incoming) ? [{ context: incoming }] : [];
 }
 
 export { type Span, SpanKind, SpanStatusCode };

@@ -25,26 +25,32 @@ export async function startTcpProxy(target: Target | Target[]) {
     const chosen = targets[next++ % targets.length] as Target;
     const upstream = createConnection(chosen);
     let connected = false;
-    upstream.once('error', () => {
-      if (!connected && !client.destroyed) connectUpstream(client, tried + 1);
+    // Tracked from the start, so that a cut while it connects ends it too.
+    open.add(upstream);
+    upstream.once('close', () => open.delete(upstream));
+    upstream.on('error', () => {
+      if (!connected && !cut && !client.destroyed) connectUpstream(client, tried + 1);
     });
+    const dropUpstream = () => upstream.destroy();
+    client.once('close', dropUpstream);
     upstream.once('connect', () => {
       connected = true;
-      for (const socket of [client, upstream]) {
-        open.add(socket);
-        socket.on('close', () => open.delete(socket));
-        // A reset on one side ends the pair; the error itself is what the client should see.
-        socket.on('error', () => undefined);
-      }
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
+      if (cut || client.destroyed) return void upstream.destroy();
+      upstream.once('close', () => client.destroy());
       client.pipe(upstream).pipe(client);
       client.resume();
+    });
+    upstream.once('close', () => {
+      // A refused try hands the client on to the next target: only a connected upstream ends it.
+      if (!connected) client.off('close', dropUpstream);
     });
   }
 
   const server = createServer({ pauseOnConnect: true }, (client) => {
     if (cut) return void client.resetAndDestroy();
+    open.add(client);
+    client.once('close', () => open.delete(client));
+    // A reset on one side ends the pair; the error itself is what the other side should see.
     client.on('error', () => undefined);
     connectUpstream(client);
   });

@@ -29,6 +29,7 @@ interface OtlpSpan {
   spanId: string;
   parentSpanId?: string;
   name: string;
+  links?: { traceId: string; spanId: string }[];
   attributes?: { key: string; value: { stringValue?: string; intValue?: number | string } }[];
 }
 interface ReceivedSpan extends OtlpSpan {
@@ -76,12 +77,13 @@ const attribute = (span: OtlpSpan, key: string) => {
   return value?.stringValue ?? (value?.intValue === undefined ? undefined : String(value.intValue));
 };
 
-async function post(path: string, body: Json) {
+async function post(path: string, body: Json, headers: Record<string, string> = {}) {
   const response = await fetch(`${apiUrl}${path}`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
       authorization: basicAuth(demoChannel.clientId, demoChannel.password),
+      ...headers,
     },
     body: JSON.stringify(body),
   });
@@ -193,6 +195,21 @@ describe('OpenTelemetry traces', () => {
     await eventually(async () =>
       spans.find((s) => s.name === 'POST flash /redemptions' && attribute(s, 'switch.message_id') === redemption.id),
     );
+
+    // A channel's own trace context is linked to, never adopted: its trace id neither becomes the
+    // switch's nor reaches the provider.
+    const channelTrace = 'c0ffee00c0ffee00c0ffee00c0ffee00';
+    const linked = makeProvisionRequest();
+    expect(
+      (await post('/suv/v1/vouchers', linked, { traceparent: `00-${channelTrace}-00f067aa0ba902b7-01` })).status,
+    ).toBe(201);
+    const linkedRoot = await eventually(async () =>
+      spans.find((s) => s.name === 'POST /suv/v1/vouchers' && attribute(s, 'switch.message_id') === linked.id),
+    );
+    expect(linkedRoot.traceId).not.toBe(channelTrace);
+    expect(linkedRoot.parentSpanId ?? '').toBe('');
+    expect(linkedRoot.links).toEqual([expect.objectContaining({ traceId: channelTrace })]);
+    expect(providerTraceparents.get(`/providers/flash/vouchers ${linked.id}`)).toContain(linkedRoot.traceId);
 
     // Nothing exported holds the voucher code or the channel's credential.
     const everything = exports.join('\n');

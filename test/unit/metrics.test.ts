@@ -46,6 +46,8 @@ describe('channelMetrics', () => {
     await post(app, '/suv/v1/vouchers/c3/retry', { errorType: 'FORMAT_ERROR' });
     await post(app, '/suv/v1/vouchers/d4/retry', { errorType: 'DO_NOT_HONOR' });
     await post(app, '/suv/v1/nothing-here', {});
+    // Probes and scrapes are not channels' traffic: not counted, though these answer 404 here.
+    for (const path of ['/live', '/ready', '/health', '/metrics']) await app.request(path);
 
     const text = await scrapeText(metrics);
     const requests = 'switch_channel_requests_total';

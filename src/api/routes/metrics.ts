@@ -7,6 +7,9 @@ import { sourceAddress } from '../source-address';
 
 const contractErrorTypes = new Set<string>(Object.values(errorKinds).map((kind) => kind.errorType));
 
+/** Kubernetes' probes, people's health checks and Prometheus's scrapes. */
+const notChannelTraffic = new Set(['/live', '/ready', '/health', '/metrics']);
+
 /** `METHOD /hono/:path` → the contract's operationId, for every route the OpenAPI document lists. */
 function operationTable(app: Pick<OpenAPIHono, 'openAPIRegistry'>): Map<string, string> {
   const table = new Map<string, string>();
@@ -41,6 +44,8 @@ export function channelMetrics(
 ): MiddlewareHandler {
   let operations: Map<string, string> | undefined;
   return async (c, next) => {
+    // Probes and scrapes are no channel's traffic: counted, they would dilute the error ratios.
+    if (notChannelTraffic.has(c.req.path)) return next();
     const started = performance.now();
     await next();
     // Read on first use, when every route is registered.
