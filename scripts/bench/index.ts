@@ -376,8 +376,13 @@ function markdownReport(runs: Run[], floods: LoginFloodFigures[], eagerStarts: E
       `|---|---:|${costNames.map(() => '---:').join('|')}|---:|`,
       ...steady.map((run) => {
         const perProvision = (cpuPercent: number) => (cpuPercent * 10) / run.figures.throughputPerSecond;
-        // The floor's own API and worker processes; Temporal is the same server for both.
-        const processName = (name: string) => (run.target === 'switch' || name === 'temporal' ? name : `floor-${name}`);
+        // The floor's own API and worker processes (floor-eager: one process for both, in the api
+        // column); Temporal is the same server for all.
+        const processName = (name: string) => {
+          if (run.target === 'switch' || name === 'temporal') return name;
+          if (run.target === 'floor-eager') return name === 'api' ? 'floor-eager' : '';
+          return `floor-${name}`;
+        };
         const costs = costNames.map((name) => run.processes.find((p) => p.name === processName(name)));
         const cells = costs.map((p) => (p ? perProvision(p.cpuPercent).toFixed(1) : ''));
         const all = perProvision(costs.reduce((sum, p) => sum + (p?.cpuPercent ?? 0), 0));
