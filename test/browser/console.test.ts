@@ -3,16 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium as debianChromium } from '../helpers/debian-tools';
 import { eventually } from '../helpers/eventually';
 import { basicAuth, makeAdvice, makeProvisionRequest, makeReversal, voucherOf } from '../helpers/fixtures';
 import { startTestSwitch, type TestSwitch } from '../helpers/switch';
 
-// Debian's Chromium, which `npm run setup:tools` installs; CHROMIUM_PATH as that script reads it.
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// Debian's Chromium, which `npm run setup:tools` installs (CHROMIUM_PATH names another).
+const chromiumPath = debianChromium.path;
 const hasChromium = existsSync(chromiumPath);
 const title = hasChromium
   ? 'GET /console in Chromium'
-  : `GET /console in Chromium: skipped, no Chromium at ${chromiumPath} (npm run setup:browser installs it)`;
+  : `GET /console in Chromium: skipped, no Chromium at ${chromiumPath} (npm run setup:tools installs it)`;
 
 const operator = { username: 'operator', password: 'operator' };
 const viewport = { width: 1280, height: 900 };
