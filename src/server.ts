@@ -10,7 +10,7 @@ import { createLogger, logDestination, logUnhandledRejections } from './log';
 import { createMetrics } from './metrics';
 import { type ConnectedApi, connectApi } from './runtime';
 import { apiGraceMs, stopOnSignals } from './shutdown';
-import { untilConnected } from './startup';
+import { whenReachable } from './startup';
 import { startTracing } from './telemetry/export';
 
 const config = loadConfigOrExit({ servesApi: true });
@@ -51,18 +51,7 @@ stopOnSignals(
   (error) => log.error({ err: error }, 'the API did not stop cleanly'),
 );
 
-try {
-  reporting = await untilConnected(
-    'the reporting store',
-    () => openReportingStore(config.database),
-    log,
-    starting.signal,
-  );
-} catch (error) {
-  // Told to stop while waiting: the signal's handler exits.
-  if (starting.signal.aborted) await new Promise(() => {});
-  throw error;
-}
+reporting = await whenReachable('the reporting store', () => openReportingStore(config.database), log, starting.signal);
 // The worker reports the SAF backlog: one scrape target per figure.
 api = connectApi(config, address, reporting, log, createMetrics(), tracing);
 log.info({ url: server.url, temporal: address }, 'channel API listening');

@@ -80,3 +80,23 @@ export async function untilConnected<T>(
     }
   }
 }
+
+/**
+ * `untilConnected` for a process's start. Told to stop while it waits, it never settles: the
+ * signal's handler finishes the stop and exits. A fault that waiting does not heal is logged
+ * before it ends the start (and the process, with exit code 1).
+ */
+export async function whenReachable<T>(
+  what: string,
+  connect: () => Promise<T>,
+  log: Pick<Logger, 'warn'> & { fatal(fields: object, message: string): void },
+  signal: AbortSignal,
+): Promise<T> {
+  try {
+    return await untilConnected(what, connect, log, signal);
+  } catch (error) {
+    if (signal.aborted) return new Promise<never>(() => {});
+    log.fatal({ err: error }, `cannot start: ${what} failed in a way that waiting does not heal`);
+    throw error;
+  }
+}

@@ -5,7 +5,7 @@ import { createLogger, installTemporalLogging, logDestination, logUnhandledRejec
 import { createMetrics, serveMetrics, watchDependencies, watchReporting } from './metrics';
 import { type RunningWorker, startWorker } from './runtime';
 import { drainWorker, stopOnSignals } from './shutdown';
-import { untilConnected } from './startup';
+import { whenReachable } from './startup';
 import { startTracing } from './telemetry/export';
 
 const config = loadConfigOrExit();
@@ -41,27 +41,16 @@ stopOnSignals(
   (error) => log.error({ err: error }, 'the worker did not stop cleanly'),
 );
 
-try {
-  reporting = await untilConnected(
-    'the reporting store',
-    () => openReportingStore(config.database),
-    log,
-    starting.signal,
-  );
-  const store = reporting;
-  // The worker delivers the advices, so its scrape target reports their backlog.
-  watchReporting(metrics.registry, reportingFigures(store.db));
-  worker = await untilConnected(
-    `Temporal at ${address}`,
-    () => startWorker(config, address, store, undefined, metrics, tracing),
-    log,
-    starting.signal,
-  );
-} catch (error) {
-  // Told to stop while waiting: the signal's handler exits.
-  if (starting.signal.aborted) await new Promise(() => {});
-  throw error;
-}
+reporting = await whenReachable('the reporting store', () => openReportingStore(config.database), log, starting.signal);
+const store = reporting;
+// The worker delivers the advices, so its scrape target reports their backlog.
+watchReporting(metrics.registry, reportingFigures(store.db));
+worker = await whenReachable(
+  `Temporal at ${address}`,
+  () => startWorker(config, address, store, undefined, metrics, tracing),
+  log,
+  starting.signal,
+);
 const running = worker;
 // A worker that failed for good polls no more: exit, so that Compose or Kubernetes starts another.
 running.done.catch((error: unknown) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, isUnreachable, untilConnected } from '../../src/startup';
+import { backoffDelay, isUnreachable, untilConnected, whenReachable } from '../../src/startup';
 
 const quiet = { warn: () => {} };
 const refused = () => Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
@@ -89,5 +89,30 @@ describe('isUnreachable', () => {
       ),
     ).rejects.toBe(fault);
     expect(attempts).toBe(1);
+  });
+});
+
+describe('whenReachable', () => {
+  it('logs a fault that waiting does not heal, then ends the start with it', async () => {
+    const fatal: string[] = [];
+    const fault = new Error('Webpack finished with errors');
+    const log = { warn: () => {}, fatal: (_: unknown, message: string) => void fatal.push(message) };
+    await expect(
+      whenReachable('Temporal', () => Promise.reject(fault), log, new AbortController().signal),
+    ).rejects.toBe(fault);
+    expect(fatal).toEqual(['cannot start: Temporal failed in a way that waiting does not heal']);
+  });
+
+  it('never settles once told to stop: the signal handler exits', async () => {
+    const stop = new AbortController();
+    const log = { warn: () => {}, fatal: () => {} };
+    const start = whenReachable('Temporal', () => Promise.reject(refused()), log, stop.signal);
+    stop.abort();
+    const settled = start.then(
+      () => 'settled',
+      () => 'settled',
+    );
+    const afterPendingWork = new Promise((resolve) => setImmediate(() => setImmediate(() => resolve('pending'))));
+    expect(await Promise.race([settled, afterPendingWork])).toBe('pending');
   });
 });
