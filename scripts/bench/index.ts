@@ -25,6 +25,7 @@ import {
   startNode,
   waitForHttp,
 } from './processes';
+import { salesAtRate } from './sales';
 
 const quick = process.argv.includes('--quick');
 /** `--probe`: only the switch and the floor at c=8 and at 50/s, for trying one lever against another. */
@@ -241,6 +242,8 @@ async function main() {
       for (const target of compared.filter((t) => t !== 'direct')) {
         await measure('rate', target, '50/s', (t) => atRate(t, 50, 15));
       }
+      // The capacity model's sale: provision, confirmation, redemption, its confirmation.
+      await measure('sales', 'switch', '5 sales/s', () => salesAtRate(stack.apiUrl, 5, 20));
       return;
     }
     for (const c of concurrencies) {
@@ -364,15 +367,15 @@ function markdownReport(runs: Run[], floods: LoginFloodFigures[], eagerStarts: E
       lines.push('', `floor-eager: ${eagerStarts.eager} of ${all} starts ran eagerly (warm-up included).`);
     }
   }
-  const steady = runs.filter((run) => run.phase === 'rate' && run.target !== 'direct');
+  const steady = runs.filter((run) => (run.phase === 'rate' && run.target !== 'direct') || run.phase === 'sales');
   if (steady.length > 0) {
     // The capacity model's inputs (README, Production-like deployment): what one provision costs each process.
     const costNames = ['api', 'worker', 'temporal'];
     lines.push(
       '',
-      'CPU per provision at 50/s (ms of one core), the capacity model’s inputs:',
+      'CPU per provision at 50/s, and per sale (provision, confirmation, redemption, its confirmation) at 5/s, in ms of one core: the capacity model’s inputs:',
       '',
-      `| Target | Provisions/s | ${costNames.join(' | ')} | together |`,
+      `| Target | Per second | ${costNames.join(' | ')} | together |`,
       `|---|---:|${costNames.map(() => '---:').join('|')}|---:|`,
       ...steady.map((run) => {
         const perProvision = (cpuPercent: number) => (cpuPercent * 10) / run.figures.throughputPerSecond;
@@ -386,7 +389,8 @@ function markdownReport(runs: Run[], floods: LoginFloodFigures[], eagerStarts: E
         const costs = costNames.map((name) => run.processes.find((p) => p.name === processName(name)));
         const cells = costs.map((p) => (p ? perProvision(p.cpuPercent).toFixed(1) : ''));
         const all = perProvision(costs.reduce((sum, p) => sum + (p?.cpuPercent ?? 0), 0));
-        return `| ${run.target} | ${run.figures.throughputPerSecond} | ${cells.join(' | ')} | ${all.toFixed(1)} |`;
+        const label = run.phase === 'sales' ? `${run.target}, per sale` : run.target;
+        return `| ${label} | ${run.figures.throughputPerSecond} | ${cells.join(' | ')} | ${all.toFixed(1)} |`;
       }),
     );
   }
