@@ -28,7 +28,6 @@ export const spanAttributes = {
   transactionId: 'switch.transaction_id',
   channelId: 'switch.channel_id',
   provider: 'switch.provider',
-  operation: 'switch.operation',
 } as const;
 
 const headerSetter: TextMapSetter<Record<string, string>> = {
@@ -45,8 +44,9 @@ export function traceHeaders(): Record<string, string> {
 }
 
 /**
- * Runs `work` in a span of its own, a child of the current one (or, `root`, of none), and ends it when `work` settles;
- * an exception marks it failed. With no tracer provider registered, the span is a no-op.
+ * Runs `work` in a span of its own, a child of the current one (or, `root`, of none), and ends
+ * it when `work` settles; an exception marks it failed. With no tracer provider registered, the
+ * span is a no-op.
  */
 export function inSpan<T>(
   name: string,
@@ -72,6 +72,8 @@ export function inSpan<T>(
  * become the switch's nor travel on to the providers.
  */
 export function linkToIncomingTrace(headers: Headers): Link[] {
+  // Most channels send none: no work on the request's path then.
+  if (!headers.has('traceparent')) return [];
   const carrier = Object.fromEntries(headers.entries());
   const incoming = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, carrier));
   return incoming && isSpanContextValid(incoming) ? [{ context: incoming }] : [];
