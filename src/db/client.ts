@@ -52,7 +52,9 @@ async function inTurn(client: postgres.Sql, migrate: () => Promise<void>) {
 /** Opens the reporting copy and applies the committed migrations. */
 export async function openReportingStore({ url, pgliteDir }: ReportingStoreOptions): Promise<ReportingStore> {
   if (url) {
-    const client = postgres(url, { max: 10, onnotice: () => {} });
+    // A connection that does not come up within 5 s fails, and its queries with it: a write is then
+    // retried rather than held past its activity's timeout (postgres.js waits 30 s by default).
+    const client = postgres(url, { max: 10, connect_timeout: 5, onnotice: () => {} });
     const db = drizzlePostgres(client, { schema, casing: 'snake_case' });
     try {
       await inTurn(client, () => migratePostgres(db, { migrationsFolder }));
