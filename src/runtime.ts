@@ -238,7 +238,7 @@ export function connectApi(
     provisions: temporalTransactions('provision', submitProvision, gateway),
     redemptions: temporalTransactions('redemption', submitUse, gateway),
     refunds: temporalTransactions('refund', submitUse, gateway),
-    vouchers: temporalVouchers(client),
+    vouchers: temporalVouchers(client, config.api.channelResponseTimeoutMs),
     providers: createProviderRegistry({ baseUrl: config.providers.simulatorUrl, metrics }),
     temporalHealth,
     codec,

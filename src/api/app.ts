@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { isGrpcDeadlineError } from '@temporalio/client';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
@@ -271,6 +272,16 @@ export function createApp(deps: AppDeps) {
     if (error instanceof HTTPException && (error.status === 400 || error.status === 415)) {
       const message = error.status === 415 ? 'The body must be sent as application/json.' : 'The body is not JSON.';
       return c.json(errorDetail('formatError', message, errorIds(await readJson(c), c.req.path)), 400);
+    }
+    if (isGrpcDeadlineError(error)) {
+      // A read of Temporal bounded by the channel's timeout: nothing was asked of a provider.
+      deps.logger.warn({ path: c.req.path, ...c.get('transaction') }, 'Temporal did not answer in time');
+      const detail = errorDetail(
+        'switchTimeout',
+        'The switch did not get an answer in time; nothing was changed.',
+        errorIds(await readJson(c), c.req.path),
+      );
+      return c.json(detail, errorKinds.switchTimeout.status);
     }
     deps.logger.error({ err: error, path: c.req.path, ...c.get('transaction') }, 'unexpected error');
     const kind: ErrorKind = 'switchFault';

@@ -133,7 +133,9 @@ export function temporalTransactions<I extends TransactionInput>(
         if (!(error instanceof WorkflowExecutionAlreadyStartedError || error instanceof WorkflowNotFoundError)) {
           throw error;
         }
-        const state = await snapshot(workflowId);
+        const state = await snapshot(workflowId, deadline).catch((failure: unknown) => {
+          throw isGrpcDeadlineError(failure) ? outcomeLate(id) : failure;
+        });
         if (state === undefined || !isUnsettled(state)) return state && decide(state);
         if (attempt === maxUpdateAttempts) throw outcomeLate(id);
       }
@@ -222,13 +224,19 @@ export function temporalTransactions<I extends TransactionInput>(
    * The transaction's state: its workflow's, or once its history is gone, the reporting copy's.
    * A finished workflow's is its result, which the server has: no worker needs to answer for it,
    * so a refusal for a finished transaction does not wait for a worker that is being replaced.
+   * Bounded like an answer: past the channel's timeout, the server's reads fail with a deadline.
    */
-  async function snapshot(workflowId: string): Promise<Lifecycle | undefined> {
+  async function snapshot(
+    workflowId: string,
+    deadline = Date.now() + responseTimeoutMs,
+  ): Promise<Lifecycle | undefined> {
     const handle = client.workflow.getHandle<(...args: unknown[]) => Promise<Lifecycle>>(workflowId);
-    const current = await queryOrUndefined(async () => {
-      const { status } = await handle.describe();
-      return status.name === 'COMPLETED' ? handle.result() : handle.query(transactionSnapshot);
-    });
+    const current = await client.withDeadline(deadline, () =>
+      queryOrUndefined(async () => {
+        const { status } = await handle.describe();
+        return status.name === 'COMPLETED' ? handle.result() : handle.query(transactionSnapshot);
+      }),
+    );
     return current ?? (await earlierRun(workflowId));
   }
 
@@ -286,8 +294,12 @@ export interface VoucherDirectory {
   find(voucherWorkflowId: string): Promise<VoucherRecord | undefined>;
 }
 
-export function temporalVouchers(client: Client): VoucherDirectory {
+/** Vouchers from their workflows, each read bounded by the channel's response timeout. */
+export function temporalVouchers(client: Client, responseTimeoutMs: number): VoucherDirectory {
   return {
-    find: (workflowId) => queryOrUndefined(() => client.workflow.getHandle(workflowId).query(voucherSnapshot)),
+    find: (workflowId) =>
+      client.withDeadline(Date.now() + responseTimeoutMs, () =>
+        queryOrUndefined(() => client.workflow.getHandle(workflowId).query(voucherSnapshot)),
+      ),
   };
 }

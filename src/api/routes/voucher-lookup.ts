@@ -36,6 +36,7 @@ const lookupVoucherRoute = createRoute({
     ),
     401: errorResponse('AUTHENTICATION_ERROR'),
     404: errorResponse('UNABLE_TO_LOCATE_RECORD: no such voucher'),
+    504: errorResponse('GENERAL_ERROR: the switch did not get an answer in time; nothing was changed'),
   },
 });
 

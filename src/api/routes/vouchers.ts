@@ -35,7 +35,9 @@ const provisionResponses = {
   ),
   500: errorResponse('GENERAL_ERROR: the provider or the switch failed; the switch reverses'),
   503: errorResponse('UPSTREAM_UNAVAILABLE: the provider could not be reached; the switch reverses'),
-  504: errorResponse('GENERAL_ERROR: the provider did not answer in time; the switch reverses'),
+  504: errorResponse(
+    'GENERAL_ERROR: the provider did not answer in time (the switch reverses), or Temporal did not (nothing was changed)',
+  ),
 };
 
 const provisionVoucherRoute = createRoute({
