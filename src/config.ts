@@ -158,6 +158,8 @@ const envSchema = z.object({
   // 0: off.
   TEMPORAL_SDK_METRICS_PORT: port.default(9465),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().positive().default(500),
+  // true: every API process runs a worker too, and starts each transaction eagerly on it.
+  API_WORKER: z.stringbool().default(false),
   // Unset: required in production, not in development.
   METRICS_REQUIRE_OPERATOR: z.stringbool().optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
@@ -359,7 +361,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
      * default grows with the heap, so a worker with thousands of transactions awaiting
      * confirmation grows past a gigabyte; an evicted workflow is replayed from history when it wakes.
      */
-    worker: { maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS },
+    worker: {
+      maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+      /** A worker in each API process, on one connection with the API's client: eager starts. */
+      inApi: e.API_WORKER,
+    },
     /**
      * The standalone worker serves its own `/metrics` (and `/live`, `/ready`) on `port`; the API on
      * its own port. The Temporal SDK's metrics of a process with a worker: `sdkPort`, 0 for none.

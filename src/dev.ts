@@ -48,7 +48,16 @@ try {
   if (tracing) stops.push(tracing.shutdown);
   const worker = await startWorker(config, address, reporting, undefined, metrics, tracing);
   stops.push(() => drainWorker(worker));
-  const api = await startApi(config, address, reporting, logger('api'), metrics, tracing);
+  // API_WORKER: the API starts transactions eagerly on this worker.
+  const api = await startApi(
+    config,
+    address,
+    reporting,
+    logger('api'),
+    metrics,
+    tracing,
+    config.worker.inApi ? worker : undefined,
+  );
   stops.push(async () => {
     // Stopped first: no new requests, and those in flight get their answers while the worker still runs.
     await api.server.close({ graceMs: apiGraceMs(config.api.channelResponseTimeoutMs) });

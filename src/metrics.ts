@@ -87,6 +87,12 @@ export function createMetrics({ reporting, now = Date.now, processMetrics = true
       labelNames: ['provider', 'operation', 'kind'] as const,
       registers,
     }),
+    transactionStarts: new Counter({
+      name: 'switch_transaction_starts_total',
+      help: 'Transactions started by an API process with a worker (API_WORKER), by whether the server gave the first task to that worker (eager) or to the task queue',
+      labelNames: ['type', 'eager'] as const,
+      registers,
+    }),
   };
   if (reporting) watchReporting(registry, reporting, now);
   return metrics;

@@ -19,6 +19,7 @@ import {
 import type { Config } from './config';
 import type { ReportingStore } from './db/client';
 import { findEarlierRun, findVoucherKeyBySerial } from './db/queries/transactions';
+import type { TransactionType } from './domain/lifecycle';
 import type { ProviderRegistry } from './domain/provider-protocol';
 import { type ProviderId, providerIds } from './domain/providers';
 import { type ProvisionInput, switchReferenceFor } from './domain/provision';
@@ -46,6 +47,8 @@ export const payloadCodec = (config: Config) =>
 
 export interface RunningWorker {
   worker: Worker;
+  /** The worker's connection; an API in the same process starts its transactions eagerly on it. */
+  connection: NativeConnection;
   /** Resolves when Temporal answers the worker's connection within two seconds. */
   temporalHealth(): Promise<void>;
   /** Live until the worker has failed for good; ready while it polls and Temporal answers. */
@@ -95,6 +98,7 @@ export async function startWorker(
   const temporalHealth = healthCheck(connection);
   return {
     worker,
+    connection,
     temporalHealth,
     done: running,
     probes: {
@@ -213,8 +217,11 @@ export function connectApi(
   logger: Logger,
   metrics?: Metrics,
   tracing?: Tracing,
+  worker?: Pick<RunningWorker, 'connection'>,
 ): ConnectedApi {
-  const connection = Connection.lazy({ address });
+  // A worker in this process lends its connection, so that the server hands it the first task of
+  // each transaction the API starts; the worker closes it.
+  const connection = worker?.connection ?? Connection.lazy({ address });
   const codec = payloadCodec(config);
   const client = new Client({
     connection,
@@ -232,6 +239,10 @@ export function connectApi(
     earlierRun: (transactionId: string) =>
       findEarlierRun(reporting.db, (sealed) => sealer.unseal<LastingState>(sealed), transactionId),
     logger,
+    eagerStart: worker && {
+      started: (type: TransactionType, eager: boolean) =>
+        metrics?.transactionStarts.inc({ type, eager: eager ? 'true' : 'false' }),
+    },
   };
   const app = switchApp(config, {
     reporting,
@@ -247,7 +258,10 @@ export function connectApi(
   });
   if (metrics)
     watchDependencies(metrics.registry, { temporal: temporalHealth, reporting_store: () => reporting.ping() });
-  return { app, client, temporalHealth, stop: () => connection.close() };
+  const stop = async () => {
+    if (!worker) await connection.close();
+  };
+  return { app, client, temporalHealth, stop };
 }
 
 /** Starts the channel API on the configured port, over HTTPS when a certificate is configured. */
@@ -258,8 +272,9 @@ export async function startApi(
   logger: Logger,
   metrics?: Metrics,
   tracing?: Tracing,
+  worker?: Pick<RunningWorker, 'connection'>,
 ): Promise<RunningApi> {
-  const api = connectApi(config, address, reporting, logger, metrics, tracing);
+  const api = connectApi(config, address, reporting, logger, metrics, tracing, worker);
   const server = await listen(api.app, config.api.port, config.api.host, config.api.tls);
   return {
     ...api,

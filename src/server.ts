@@ -6,16 +6,18 @@ import { loadConfigOrExit } from './config';
 import { openReportingStore, type ReportingStore } from './db/client';
 import { errorDetail, errorKinds } from './domain/errors';
 import { listen } from './http-server';
-import { createLogger, logDestination, logUnhandledRejections } from './log';
+import { createLogger, installTemporalLogging, logDestination, logUnhandledRejections } from './log';
 import { createMetrics } from './metrics';
-import { type ConnectedApi, connectApi } from './runtime';
-import { apiGraceMs, stopOnSignals } from './shutdown';
+import { type ConnectedApi, connectApi, type RunningWorker, startWorker } from './runtime';
+import { apiGraceMs, drainWorker, stopOnSignals } from './shutdown';
 import { whenReachable } from './startup';
 import { startTracing } from './telemetry/export';
 
 const config = loadConfigOrExit({ servesApi: true });
 const log = createLogger(config.logLevel, 'api', logDestination(config.logFormat));
 logUnhandledRejections(log);
+// API_WORKER: the SDK's logs and metrics, as in a worker process.
+if (config.worker.inApi) await installTemporalLogging(log, { port: config.metrics.sdkPort, host: config.api.host });
 const address = config.temporal.address ?? `127.0.0.1:${config.temporal.devServer.port}`;
 const tracing = startTracing(config.telemetry.otlpEndpoint, 'voucher-switch-api');
 
@@ -30,6 +32,7 @@ function whileStarting(request: Request): Response {
 
 let reporting: ReportingStore | undefined;
 let api: ConnectedApi | undefined;
+let worker: RunningWorker | undefined;
 const server = await listen(
   { fetch: (request, env) => (api ? api.app.fetch(request, env) : whileStarting(request)) },
   config.api.port,
@@ -45,6 +48,7 @@ stopOnSignals(
     starting.abort();
     await server.close({ graceMs });
     await api?.stop();
+    if (worker) await drainWorker(worker);
     await reporting?.close();
     await tracing?.shutdown();
   },
@@ -52,6 +56,21 @@ stopOnSignals(
 );
 
 reporting = await whenReachable('the reporting store', () => openReportingStore(config.database), log, starting.signal);
-// The worker reports the SAF backlog: one scrape target per figure.
-api = connectApi(config, address, reporting, log, createMetrics(), tracing);
-log.info({ url: server.url, temporal: address }, 'channel API listening');
+const store = reporting;
+// The worker process reports the SAF backlog: one scrape target per figure.
+const metrics = createMetrics();
+if (config.worker.inApi) {
+  worker = await whenReachable(
+    `Temporal at ${address}`,
+    () => startWorker(config, address, store, undefined, metrics, tracing),
+    log,
+    starting.signal,
+  );
+  // A worker that failed for good polls no more: exit, so that Compose or Kubernetes starts another.
+  worker.done.catch((error: unknown) => {
+    log.fatal({ err: error }, 'the worker failed; exiting to be restarted');
+    process.exit(1);
+  });
+}
+api = connectApi(config, address, store, log, metrics, tracing, worker);
+log.info({ url: server.url, temporal: address, worker: config.worker.inApi }, 'channel API listening');

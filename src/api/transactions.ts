@@ -67,6 +67,12 @@ export interface TemporalGatewayOptions {
   /** A transaction whose workflow's history is gone, from the reporting copy. */
   earlierRun(transactionId: string): Promise<LastingState | undefined>;
   logger: Pick<Logger, 'warn'>;
+  /**
+   * Start, then send the request as an update, asking the server for the first task eagerly:
+   * only for a client that shares its connection with a worker of the task queue (API_WORKER).
+   * Without it, one update-with-start. `eager` is told whether the server gave the task.
+   */
+  eagerStart?: { started(type: TransactionType, eager: boolean): void };
 }
 
 /** How often a message is sent to a workflow that was not there for it but has started since. */
@@ -93,18 +99,35 @@ type Decide = (snapshot: Lifecycle) => ChannelAnswer;
 export function temporalTransactions<I extends TransactionInput>(
   type: TransactionType,
   submitUpdate: UpdateDefinition<ChannelAnswer, [I, SubmissionMode]>,
-  { client, taskQueue, responseTimeoutMs, abandonmentId, earlierRun, logger }: TemporalGatewayOptions,
+  { client, taskQueue, responseTimeoutMs, abandonmentId, earlierRun, logger, eagerStart }: TemporalGatewayOptions,
 ): TransactionGateway<I> {
   /** Started by a reversal, the workflow has only its origin; started by its request, the request too. */
+  const startOptions = (workflowId: string, origin: TransactionOrigin, input?: I) => ({
+    workflowId,
+    taskQueue,
+    args: input === undefined ? [origin] : [origin, input],
+    workflowIdConflictPolicy: 'USE_EXISTING' as const,
+    // A finished transaction is never started again: a late duplicate must not be processed twice.
+    workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
+  });
   const startOperation = (workflowId: string, origin: TransactionOrigin, input?: I) =>
-    new WithStartWorkflowOperation(transactionWorkflows[type], {
-      workflowId,
-      taskQueue,
-      args: input === undefined ? [origin] : [origin, input],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      // A finished transaction is never started again: a late duplicate must not be processed twice.
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    new WithStartWorkflowOperation(transactionWorkflows[type], startOptions(workflowId, origin, input));
+
+  /**
+   * The request reaches the workflow in its start arguments either way (durable before any
+   * provider is asked), and the answer comes back through the update. Started eagerly, the first
+   * task runs on this process's worker without a trip through the server's matching; if this
+   * process dies with it, the task times out and another worker takes it.
+   */
+  async function submitEagerly(input: I, mode: SubmissionMode, updateId: string, started: (eager: boolean) => void) {
+    const origin = { channelId: input.channelId, messageId: input.request.id };
+    const handle = await client.workflow.start(transactionWorkflows[type], {
+      ...startOptions(input.transactionId, origin, input),
+      requestEagerStart: true,
     });
+    started(handle.eagerlyStarted);
+    return handle.executeUpdate(submitUpdate, { args: [input, mode], updateId });
+  }
 
   /**
    * Runs an update and turns every way it can end into the channel's answer. A finished
@@ -244,11 +267,13 @@ export function temporalTransactions<I extends TransactionInput>(
     submit(input, mode) {
       const origin = { channelId: input.channelId, messageId: input.request.id };
       return submitOrAbandon(input, mode, (updateId) =>
-        client.workflow.executeUpdateWithStart(submitUpdate, {
-          args: [input, mode],
-          updateId,
-          startWorkflowOperation: startOperation(input.transactionId, origin, input),
-        }),
+        eagerStart
+          ? submitEagerly(input, mode, updateId, (eager) => eagerStart.started(type, eager))
+          : client.workflow.executeUpdateWithStart(submitUpdate, {
+              args: [input, mode],
+              updateId,
+              startWorkflowOperation: startOperation(input.transactionId, origin, input),
+            }),
       ) as Promise<ChannelAnswer>; // a started workflow always exists
     },
     retryExisting(input) {

@@ -89,7 +89,9 @@ export async function startTestSwitch(env: Record<string, string> = {}, client?:
   const metrics = createMetrics({ reporting: reportingFigures(reporting.db), processMetrics: false });
   const workflowSource = { workflowBundle: await workflowBundle() };
   let worker: RunningWorker | undefined = await startWorker(config, address, reporting, workflowSource, metrics);
-  const api = await startApi(config, address, reporting, createLogger('silent', 'api'), metrics);
+  // API_WORKER: the API starts its transactions eagerly on this worker, over its connection.
+  const inApi = config.worker.inApi ? worker : undefined;
+  const api = await startApi(config, address, reporting, createLogger('silent', 'api'), metrics, undefined, inApi);
   const url = api.server.url;
   const send = (path: string, init: { method?: string; headers: Record<string, string>; body?: string }) =>
     client ? httpsFetch(`${url}${path}`, init, client) : fetch(`${url}${path}`, init);

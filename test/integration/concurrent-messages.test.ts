@@ -17,15 +17,21 @@ import { startTestSwitch, type TestSwitch, workflowBundle } from '../helpers/swi
  * happens, and the histories the race leaves replay on today's code.
  */
 
-let sw: TestSwitch;
-beforeAll(async () => {
-  sw = await startTestSwitch({ PROVIDER_DEADLINE_MS: '1000', CHANNEL_RESPONSE_TIMEOUT_MS: '5000' });
-});
-afterAll(() => sw?.stop());
-
 const rounds = 24;
 
-describe('messages of one transaction sent at once', () => {
+/** Both ways a request reaches its workflow: update-with-start, or an eager start then the update. */
+const shapes: { shape: string; env: Record<string, string> }[] = [
+  { shape: 'update-with-start', env: {} },
+  { shape: "eager start on the API process's worker (API_WORKER)", env: { API_WORKER: 'true' } },
+];
+
+describe.each(shapes)('messages of one transaction sent at once, $shape', ({ env }) => {
+  let sw: TestSwitch;
+  beforeAll(async () => {
+    sw = await startTestSwitch({ PROVIDER_DEADLINE_MS: '1000', CHANNEL_RESPONSE_TIMEOUT_MS: '5000', ...env });
+  });
+  afterAll(() => sw?.stop());
+
   it.each(Array.from({ length: rounds }, (_, round) => round))('round %i moves the money once', async (round) => {
     const id = randomUUID();
     const messages = [
