@@ -11,8 +11,12 @@ import { startTracing } from './telemetry/export';
 import { startDevServer } from './temporal/dev-server';
 
 // Local development: plain HTTP on 127.0.0.1 unless certificates (or ALLOW_PLAIN_HTTP=false) are set.
-// Logs for a person unless LOG_FORMAT=json.
-const config = loadConfigOrExit({ servesApi: true, defaults: { ALLOW_PLAIN_HTTP: 'true', LOG_FORMAT: 'pretty' } });
+// Logs for a person unless LOG_FORMAT=json. The API and the worker share one process, so the API
+// starts its transactions eagerly on the worker unless API_WORKER=false.
+const config = loadConfigOrExit({
+  servesApi: true,
+  defaults: { ALLOW_PLAIN_HTTP: 'true', LOG_FORMAT: 'pretty', API_WORKER: 'true' },
+});
 const destination = logDestination(config.logFormat);
 const logger = (component: string) => createLogger(config.logLevel, component, destination);
 const log = logger('dev');
@@ -48,7 +52,6 @@ try {
   if (tracing) stops.push(tracing.shutdown);
   const worker = await startWorker(config, address, reporting, undefined, metrics, tracing);
   stops.push(() => drainWorker(worker));
-  // API_WORKER: the API starts transactions eagerly on this worker.
   const api = await startApi(
     config,
     address,

@@ -84,6 +84,8 @@ function directTarget(simulatorUrl: string): Target {
 
 interface Stack {
   apiUrl: string;
+  /** `switch-eager`: an API process with its own worker (API_WORKER), alone on a task queue of its own. */
+  eagerApiUrl?: string;
   simulatorUrl: string;
   temporalAddress?: string;
   /** A directory of the run's own, for processes started later. */
@@ -115,7 +117,7 @@ async function startStack(withFloor: boolean): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'voucher-bench-'));
   const layout = await stackLayout(dir);
   const temporal = await startDevServer({ ...layout.temporal, dynamicConfig: untuned ? cliDefaults : undefined });
-  const { simulatorUrl, simulatorPort, apiUrl, apiPort } = layout;
+  const { simulatorUrl, simulatorPort, apiUrl, apiPort, eagerApiUrl, eagerApiPort } = layout;
   const common = {
     TEMPORAL_ADDRESS: temporal.address,
     PROVIDER_SIM_URL: simulatorUrl,
@@ -134,7 +136,18 @@ async function startStack(withFloor: boolean): Promise<Stack> {
     ALLOW_PLAIN_HTTP: 'true',
     RATE_LIMIT_PER_SECOND: '0',
   });
-  const children = [api, worker, simulator];
+  // The same switch as one process per instance: it serves HTTP and runs the workflows it starts.
+  const eagerApi = startNode('api-eager', 'src/server.ts', {
+    ...common,
+    ...store('api-eager-pglite'),
+    PORT: String(eagerApiPort),
+    ALLOW_PLAIN_HTTP: 'true',
+    RATE_LIMIT_PER_SECOND: '0',
+    API_WORKER: 'true',
+    TEMPORAL_TASK_QUEUE: 'voucher-switch-eager',
+    TEMPORAL_SDK_METRICS_PORT: '0',
+  });
+  const children = [api, worker, eagerApi, simulator];
   async function stopChildren() {
     const running = children.filter((child) => child.exitCode === null && child.signalCode === null);
     for (const child of running) child.kill('SIGTERM');
@@ -149,6 +162,7 @@ async function startStack(withFloor: boolean): Promise<Stack> {
       withFloor ? startFloor({ temporalAddress: temporal.address, simulatorUrl }) : undefined,
       waitForHttp(`${simulatorUrl}/health`),
       waitForHttp(`${apiUrl}/health`),
+      waitForHttp(`${eagerApiUrl}/ready`),
     ]);
   } catch (error) {
     await stopChildren();
@@ -156,6 +170,7 @@ async function startStack(withFloor: boolean): Promise<Stack> {
   }
   return {
     apiUrl,
+    eagerApiUrl,
     simulatorUrl,
     temporalAddress: temporal.address,
     dir,
@@ -163,6 +178,7 @@ async function startStack(withFloor: boolean): Promise<Stack> {
     processes: [
       { name: 'api', pid: api.pid as number },
       { name: 'worker', pid: worker.pid as number },
+      { name: 'api-eager', pid: eagerApi.pid as number },
       { name: 'simulator', pid: simulator.pid as number },
       ...(temporal.pid ? [{ name: 'temporal', pid: temporal.pid }] : []),
       ...(floor?.processes ?? []),
@@ -174,9 +190,13 @@ async function startStack(withFloor: boolean): Promise<Stack> {
   };
 }
 
+/** `switch`: API and worker processes apart, update-with-start; `switch-eager`: one process, eager start. */
+type SwitchShape = 'switch' | 'switch-eager';
+const switchShapes: SwitchShape[] = ['switch', 'switch-eager'];
+
 interface Run {
   phase: string;
-  target: 'switch' | 'direct' | FloorShape;
+  target: SwitchShape | 'direct' | FloorShape;
   load: string;
   figures: LoadFigures;
   processes: ProcessFigures[];
@@ -194,11 +214,12 @@ async function main() {
   const floor = stack.floor;
   const targets: Partial<Record<Run['target'], Target>> = {
     switch: switchTarget(stack.apiUrl),
+    ...(stack.eagerApiUrl && { 'switch-eager': switchTarget(stack.eagerApiUrl) }),
     direct: directTarget(stack.simulatorUrl),
     ...(floor && { floor: floorTarget(floor.urls.floor), 'floor-eager': floorTarget(floor.urls['floor-eager']) }),
   };
   /** Each load runs on these one after the other, so that each meets the server in the same state. */
-  const compared = (['direct', 'switch', ...floorShapes] as const).filter((target) => targets[target]);
+  const compared = (['direct', ...switchShapes, ...floorShapes] as const).filter((target) => targets[target]);
   let eagerStarts: { eager: number; notEager: number } | undefined;
 
   /** Runs `drive` on `target`, if this run has it (the floor needs the stack's Temporal). */
@@ -232,7 +253,7 @@ async function main() {
       await loginFloods();
       return;
     }
-    for (const shape of floorShapes) {
+    for (const shape of ['switch-eager', ...floorShapes] as const) {
       const target = targets[shape];
       if (target) await atConcurrency(target, 8, 3); // warm-up: JIT, connections, workflow cache
     }
@@ -289,6 +310,8 @@ async function main() {
   }
 }
 
+const isSwitch = (target: Run['target']): target is SwitchShape => (switchShapes as string[]).includes(target);
+
 type EagerStarts = { eager: number; notEager: number } | undefined;
 
 function report(runs: Run[], floods: LoginFloodFigures[], eagerStarts: EagerStarts) {
@@ -332,7 +355,7 @@ function markdownReport(runs: Run[], floods: LoginFloodFigures[], eagerStarts: E
     '| Load | Throughput ratio | Added p50 ms | Added p99 ms |',
     '|---|---:|---:|---:|',
   ];
-  for (const run of runs.filter((r) => r.target === 'switch' && r.phase !== 'sustained' && r.phase !== 'scale')) {
+  for (const run of runs.filter((r) => isSwitch(r.target) && r.phase !== 'sustained' && r.phase !== 'scale')) {
     const direct = runs.find((r) => r.target === 'direct' && r.load === run.load);
     if (!direct) continue;
     const ratio = direct.figures.throughputPerSecond
@@ -342,7 +365,7 @@ function markdownReport(runs: Run[], floods: LoginFloodFigures[], eagerStarts: E
     lines.push(`| ${run.load} | ${ratio} | ${added('p50')} | ${added('p99')} |`);
   }
   const floorRows = runs.flatMap((run) =>
-    run.target === 'switch'
+    isSwitch(run.target) && run.phase !== 'sales'
       ? floorShapes.flatMap((shape) => {
           const floor = runs.find((r) => r.target === shape && r.phase === run.phase && r.load === run.load);
           return floor ? [{ run, shape, floor }] : [];
@@ -356,11 +379,11 @@ function markdownReport(runs: Run[], floods: LoginFloodFigures[], eagerStarts: E
       '',
       "Switch against the Temporal floor (same run): the switch's figure divided by the floor's (`floor`: update-with-start, worker apart; `floor-eager`: eager start then the update, worker in the HTTP process):",
       '',
-      '| Load | Floor | Throughput ratio | p50 ratio | p99 ratio |',
-      '|---|---|---:|---:|---:|',
+      '| Load | Switch | Floor | Throughput ratio | p50 ratio | p99 ratio |',
+      '|---|---|---|---:|---:|---:|',
       ...floorRows.map(({ run, shape, floor }) => {
         const [s, f] = [run.figures, floor.figures];
-        return `| ${run.load} | ${shape} | ${ratio(s.throughputPerSecond, f.throughputPerSecond)} | ${ratio(s.latencyMs.p50, f.latencyMs.p50)} | ${ratio(s.latencyMs.p99, f.latencyMs.p99)} |`;
+        return `| ${run.load} | ${run.target} | ${shape} | ${ratio(s.throughputPerSecond, f.throughputPerSecond)} | ${ratio(s.latencyMs.p50, f.latencyMs.p50)} | ${ratio(s.latencyMs.p99, f.latencyMs.p99)} |`;
       }),
     );
     if (eagerStarts) {
@@ -384,6 +407,7 @@ function markdownReport(runs: Run[], floods: LoginFloodFigures[], eagerStarts: E
         // column); Temporal is the same server for all.
         const processName = (name: string) => {
           if (run.target === 'switch' || name === 'temporal') return name;
+          if (run.target === 'switch-eager') return name === 'api' ? 'api-eager' : '';
           if (run.target === 'floor-eager') return name === 'api' ? 'floor-eager' : '';
           return `floor-${name}`;
         };

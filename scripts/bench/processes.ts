@@ -128,12 +128,9 @@ export async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void
 
 /** Free ports for a stack in `dir`: the Temporal dev server's options (on `dir`/temporal.db), and the simulator's and API's addresses. */
 export async function stackLayout(dir: string) {
-  const [temporalPort, uiPort, simulatorPort, apiPort] = (await Promise.all([1, 2, 3, 4].map(() => freePort()))) as [
-    number,
-    number,
-    number,
-    number,
-  ];
+  const [temporalPort, uiPort, simulatorPort, apiPort, eagerApiPort] = (await Promise.all(
+    [1, 2, 3, 4, 5].map(() => freePort()),
+  )) as [number, number, number, number, number];
   const temporal: DevServerOptions & { dbFile: string } = {
     port: temporalPort,
     uiPort,
@@ -147,5 +144,7 @@ export async function stackLayout(dir: string) {
     simulatorUrl: `http://127.0.0.1:${simulatorPort}`,
     apiPort,
     apiUrl: `http://127.0.0.1:${apiPort}`,
+    eagerApiPort,
+    eagerApiUrl: `http://127.0.0.1:${eagerApiPort}`,
   };
 }

@@ -15,6 +15,7 @@ import { type RunningApi, startApi } from '../../src/runtime';
 import { transactionSnapshot } from '../../src/workflows/messages';
 import { eventually } from '../helpers/eventually';
 import { basicAuth, demoChannel, type Json, makeProvisionRequest, makeReversal } from '../helpers/fixtures';
+import { freePort } from '../helpers/ports';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'switch-crash-'));
 const sim = createSimulatorApp();
@@ -167,4 +168,67 @@ describe('a worker killed in the middle of a provision', () => {
       await impatient.stop();
     }
   }, 60_000);
+});
+
+/** A channel API with its own worker (API_WORKER), in its own process so that it can be killed outright. */
+async function startApiWithWorkerProcess(): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: {
+      ...process.env,
+      ...env,
+      API_WORKER: 'true',
+      PORT: String(port),
+      ALLOW_PLAIN_HTTP: 'true',
+      PGLITE_DIR: join(dataDir, `pglite-api-${workers.length}`),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  workers.push(child);
+  await new Promise<void>((resolve, reject) => {
+    let output = '';
+    child.stdout?.on('data', (chunk) => {
+      output += chunk;
+      if (output.includes('channel API listening')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`API exited with ${code}: ${output}`)));
+  });
+  return { child, url: `http://127.0.0.1:${port}` };
+}
+
+describe('an API process with its own worker (API_WORKER) killed while its eager task calls the provider', () => {
+  it('another worker finishes the provision with the same reference, and the channel gets the voucher by its retry', async () => {
+    if (workers.every((worker) => worker.exitCode !== null || worker.signalCode !== null)) await startWorkerProcess();
+    const instance = await startApiWithWorkerProcess();
+    sim.behaviours.add({ provider: 'flash', operation: 'provision', mode: 'ok', count: 1, delayMs: 1_500 });
+    const request = makeProvisionRequest();
+    const lost = post(instance.url, '/suv/v1/vouchers', request).catch((error: Error) => error);
+    await sim.received({ provider: 'flash', operation: 'provision', channelMessageId: request.id as string });
+    instance.child.kill('SIGKILL');
+    expect(await lost).toBeInstanceOf(Error); // the channel's connection went with the process
+
+    const handle = api.client.workflow.getHandle(workflowIdFor(demoChannel.clientId, request.id as string));
+    // The first task was the killed process's (eager), the next ones another worker's, after the task timed out.
+    const approved = await eventually(async () => {
+      const state = await handle.query(transactionSnapshot);
+      return state.phase === 'APPROVED' ? state : undefined;
+    }, 40_000);
+    expect(approved.phase).toBe('APPROVED');
+    const { events } = await handle.fetchHistory();
+    const identities = (events ?? [])
+      .filter((event) => event.workflowTaskStartedEventAttributes)
+      .map((event) => event.workflowTaskStartedEventAttributes?.identity);
+    expect(identities[0]).toMatch(new RegExp(`^${instance.child.pid}@`));
+    expect(identities.slice(1).every((identity) => !identity?.startsWith(`${instance.child.pid}@`))).toBe(true);
+
+    const retry = await post(api.server.url, `/suv/v1/vouchers/${request.id}/retry`, request);
+    expect(retry.status).toBe(201);
+    expect(provisionResponse.parse(await retry.json()).voucher).toMatchObject({ code: expect.any(String) });
+    // One voucher: the next worker's request was answered from the provider's record of the first.
+    const ledger = sim.ledger.filter((e) => e.channelMessageId === request.id);
+    expect(ledger.map((e) => [e.operation, e.outcome])).toEqual([
+      ['provision', 'ok'],
+      ['provision', 'replayed'],
+    ]);
+  }, 90_000);
 });
