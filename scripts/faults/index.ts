@@ -5,7 +5,8 @@
  *
  * `npm run test:faults` runs the full suite (`-- --short` for the short one CI runs inside
  * `npm test`, as test/faults/fault-suite.test.ts); `-- --instances 2` runs two API and two
- * worker processes, the APIs behind a round-robin balancer. Needs PostgreSQL: FAULTS_DATABASE_URL, or
+ * worker processes, the APIs behind a round-robin balancer; `-- --api-worker` gives every API
+ * process a worker of its own that it starts transactions on eagerly (API_WORKER). Needs PostgreSQL: FAULTS_DATABASE_URL, or
  * TEST_DATABASE_URL, names a server the suite may create (and drop) a database on.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -36,6 +37,8 @@ export interface SuiteOptions {
   databaseUrl: string;
   /** API and worker processes each, behind a round-robin balancer (1 by default). */
   instances?: number;
+  /** Every API process runs a worker too and starts transactions eagerly on it (API_WORKER). */
+  apiWorker?: boolean;
   log?: (line: string) => void;
 }
 
@@ -49,6 +52,7 @@ export async function runFaultSuite({
   size,
   databaseUrl,
   instances = 1,
+  apiWorker = false,
   log = console.log,
 }: SuiteOptions): Promise<SuiteResult> {
   const plan = suiteSizes[size];
@@ -57,7 +61,7 @@ export async function runFaultSuite({
   const clock = () => new Date().toISOString().slice(11, 19);
   const say = (line: string) => log(`[faults ${String(elapsed()).padStart(3)} s ${clock()}] ${line}`);
   const logDir = mkdtempSync(join(tmpdir(), 'voucher-faults-logs-'));
-  const stack = await startStack({ databaseUrl, logDir, log: say, instances });
+  const stack = await startStack({ databaseUrl, logDir, log: say, instances, apiWorker });
   let passed = false;
   try {
     const model = new Model();
@@ -94,6 +98,7 @@ export async function runFaultSuite({
     const table = report({
       size,
       instances,
+      apiWorker,
       loadSeconds,
       lanes: plan.lanes,
       quiescenceSeconds: quiet === undefined ? undefined : Math.round(quiet / 1_000),
@@ -130,7 +135,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     console.error('--instances takes a whole number of API and worker processes, 1 or more.');
     process.exit(2);
   }
-  const { problems, table } = await runFaultSuite({ size, databaseUrl, instances });
+  const apiWorker = process.argv.includes('--api-worker');
+  const { problems, table } = await runFaultSuite({ size, databaseUrl, instances, apiWorker });
   console.log(`\n${table}`);
   process.exit(problems.length === 0 ? 0 : 1);
 }

@@ -9,6 +9,8 @@ export interface RunFigures {
   size: string;
   /** API and worker processes each. */
   instances: number;
+  /** The API processes ran workers too, starting transactions eagerly (API_WORKER). */
+  apiWorker: boolean;
   loadSeconds: number;
   lanes: number;
   quiescenceSeconds?: number;
@@ -94,7 +96,7 @@ export function report(f: RunFigures): string {
   const problems = check.problems.slice(0, 30).map((p) => `  - ${p.kind}: ${p.message}`);
   if (check.problems.length > 30) problems.push(`  … and ${check.problems.length - 30} more`);
   return [
-    `Fault suite (${f.size}, ${f.instances} API and ${f.instances} worker process(es)): ${f.loadSeconds} s of mixed load on ${f.lanes} lanes, quiescent ` +
+    `Fault suite (${f.size}, ${f.instances} API${f.apiWorker ? ' (each with a worker, eager starts)' : ''} and ${f.instances} worker process(es)): ${f.loadSeconds} s of mixed load on ${f.lanes} lanes, quiescent ` +
       `${f.quiescenceSeconds === undefined ? 'never' : `${f.quiescenceSeconds} s after it`}; ${f.totalSeconds} s in all`,
     '',
     table(['Fault injected', 'Count'], faultRows),

@@ -43,6 +43,8 @@ export interface StackOptions {
    * round-robin proxy, as through a load balancer, and every process shares Temporal and PostgreSQL.
    */
   instances?: number;
+  /** Every API process runs a worker too and starts its transactions eagerly on it (API_WORKER). */
+  apiWorker?: boolean;
   /** Where each process's output goes, one file per process. */
   logDir: string;
   log: (line: string) => void;
@@ -50,7 +52,7 @@ export interface StackOptions {
 
 export type Stack = Awaited<ReturnType<typeof startStack>>;
 
-export async function startStack({ databaseUrl, logDir, log, instances = 1 }: StackOptions) {
+export async function startStack({ databaseUrl, logDir, log, instances = 1, apiWorker = false }: StackOptions) {
   mkdirSync(logDir, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), 'voucher-faults-'));
   const database = `faults_${randomUUID().replaceAll('-', '')}`;
@@ -140,7 +142,8 @@ export async function startStack({ databaseUrl, logDir, log, instances = 1 }: St
    */
   async function startApi(port: number, { whileTemporalIsDown = false } = {}): Promise<void> {
     apis += 1;
-    apiProcesses.set(port, spawnNode(`api-${apis}`, 'server.ts', { PORT: String(port) }));
+    const withWorker: Record<string, string> = apiWorker ? { API_WORKER: 'true', TEMPORAL_SDK_METRICS_PORT: '0' } : {};
+    apiProcesses.set(port, spawnNode(`api-${apis}`, 'server.ts', { PORT: String(port), ...withWorker }));
     await waitForHttp(`http://127.0.0.1:${port}/${whileTemporalIsDown ? 'live' : 'ready'}`, 90_000);
   }
 
@@ -166,6 +169,7 @@ export async function startStack({ databaseUrl, logDir, log, instances = 1 }: St
     simulatorUrl,
     config,
     instances,
+    apiWorker,
     /** The oldest running worker's `/metrics` and its Temporal SDK's. */
     workerUrls: () => ({ metrics: running[0]?.metrics ?? '', sdkMetrics: running[0]?.sdkMetrics ?? '' }),
     /** Kills the oldest worker outright (SIGKILL), as a crash or an OOM kill would. */
