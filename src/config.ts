@@ -4,6 +4,7 @@ import { createSecureContext } from 'node:tls';
 import { z } from 'zod';
 import { cidrSchema } from './api/networks';
 import { type ProviderId, providerIds } from './domain/providers';
+import { cutoffSeconds, isTimeZone } from './domain/settlement';
 import { type CodecKeys, insecureDevKeyId, insecureDevPayloadKeys, parseCodecKeys } from './temporal/codec';
 import { clientChannelsSchema, type TlsSettings } from './tls';
 
@@ -135,6 +136,14 @@ const envSchema = z.object({
   CONFIRMATION_WINDOW_MS: z.coerce.number().int().positive().default(singleMessagingReversalFloorMs),
   CONFIRMATION_DEADLINE_MS: z.coerce.number().int().positive().default(900_000),
   CHANNEL_RESPONSE_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  SETTLEMENT_CUTOFF: z
+    .string()
+    .default('00:00')
+    .refine((cutoff) => cutoffSeconds(cutoff) !== undefined, 'must be a time of day, HH:MM or HH:MM:SS'),
+  SETTLEMENT_TIME_ZONE: z
+    .string()
+    .default('Africa/Johannesburg')
+    .refine(isTimeZone, 'must be an IANA time zone, e.g. Africa/Johannesburg'),
   VOUCHER_HASH_KEY: z.string().min(16).default(devVoucherHashKey),
   PAYLOAD_KEYS: z.string().default(insecureDevPayloadKeys),
   OPERATORS: z.string().default(`operator:${devOperatorSecretHash}`),
@@ -341,6 +350,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       confirmationWindowMs: e.CONFIRMATION_WINDOW_MS,
       /** Dual messaging: how long the switch waits for a confirmation before it reverses. */
       confirmationDeadlineMs: e.CONFIRMATION_DEADLINE_MS,
+      /** When a business day ends, for the settlement reports. */
+      businessDay: { cutoff: e.SETTLEMENT_CUTOFF, timeZone: e.SETTLEMENT_TIME_ZONE },
     },
     /** The secret of the keyed hash that identifies a voucher without its code. */
     vouchers: { hashKey: e.VOUCHER_HASH_KEY },

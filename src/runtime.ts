@@ -24,6 +24,7 @@ import type { ProviderRegistry } from './domain/provider-protocol';
 import { type ProviderId, providerIds } from './domain/providers';
 import { type ProvisionInput, switchReferenceFor } from './domain/provision';
 import type { LastingState } from './domain/report';
+import type { BusinessDay } from './domain/settlement';
 import type { UseInput } from './domain/use';
 import { listen, type RunningServer } from './http-server';
 import type { Logger } from './log';
@@ -34,8 +35,10 @@ import type { Tracing } from './telemetry/export';
 import { createEncryptionCodec } from './temporal/codec';
 import { switchDataConverter } from './temporal/data-converter';
 import { createSealer } from './temporal/sealed';
+import { ensureSettlementSchedule } from './temporal/settlement-schedule';
 import { voucherKeyer } from './voucher-key';
 import { submitProvision, submitUse } from './workflows/messages';
+import { settlementReport } from './workflows/settlement-report';
 
 /** How the switch's processes are put together; the entry points only call these. */
 
@@ -85,12 +88,22 @@ export async function startWorker(
       sealer: createSealer(codec),
       voucherKey: voucherKeyer(config.vouchers.hashKey),
       metrics,
+      settlement: config.settlement.businessDay,
     }),
     dataConverter: switchDataConverter(codec),
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
     ...workflowSource,
     ...tracing?.workerOptions,
   }).catch(async (error: unknown) => {
+    await connection.close();
+    throw error;
+  });
+  // Before the worker polls: a start that fails here has nothing running to stop.
+  await ensureSettlementSchedule(
+    new Client({ connection, namespace: config.temporal.namespace }),
+    config.temporal.taskQueue,
+    config.settlement.businessDay,
+  ).catch(async (error: unknown) => {
     await connection.close();
     throw error;
   });
@@ -145,6 +158,8 @@ export interface ApiParts {
   redemptions: TransactionGateway<UseInput>;
   refunds: TransactionGateway<UseInput>;
   vouchers: VoucherDirectory;
+  /** Produces a closed business day's settlement report and stores it, unless it is stored already. */
+  produceSettlementReport(day: BusinessDay): Promise<void>;
   providers: ProviderRegistry;
   /** Resolves when Temporal answers, rejects otherwise. */
   temporalHealth(): Promise<void>;
@@ -179,6 +194,7 @@ export function switchApp(config: Config, parts: ApiParts) {
     redemptions: parts.redemptions,
     refunds: parts.refunds,
     vouchers: parts.vouchers,
+    settlement: { settings: config.settlement.businessDay, produce: parts.produceSettlementReport },
     voucherKey: voucherKeyer(config.vouchers.hashKey),
     voucherKeyBySerial: (channelId, serialNumber) => findVoucherKeyBySerial(reporting.db, channelId, serialNumber),
     catalogue: new ProductCatalogue({
@@ -250,6 +266,15 @@ export function connectApi(
     redemptions: temporalTransactions('redemption', submitUse, gateway),
     refunds: temporalTransactions('refund', submitUse, gateway),
     vouchers: temporalVouchers(client, config.api.channelResponseTimeoutMs),
+    // One workflow per day: an operator's and the Schedule's, or two operators', store one report.
+    produceSettlementReport: async (day) => {
+      await client.workflow.execute(settlementReport, {
+        workflowId: `settlement-report-${day}`,
+        taskQueue: config.temporal.taskQueue,
+        args: [{ day }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      });
+    },
     providers: createProviderRegistry({ baseUrl: config.providers.simulatorUrl, metrics }),
     temporalHealth,
     codec,

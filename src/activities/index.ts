@@ -1,11 +1,12 @@
 import { createProviderActivities, type ProviderActivityDeps } from './provider';
 import { createReportingActivities, type ReportingActivityDeps } from './reporting';
+import { createSettlementActivities, type SettlementActivityDeps } from './settlement';
 
-export type ActivityDeps = ProviderActivityDeps & ReportingActivityDeps;
+export type ActivityDeps = ProviderActivityDeps & ReportingActivityDeps & SettlementActivityDeps;
 
 /** All activities, built from their dependencies; the worker registers the result. */
 export function createActivities(deps: ActivityDeps) {
-  return { ...createProviderActivities(deps), ...createReportingActivities(deps) };
+  return { ...createProviderActivities(deps), ...createReportingActivities(deps), ...createSettlementActivities(deps) };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -42,6 +42,20 @@ function sqlState(error: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * One of the channel message's amounts (contract: `amounts.requestAmount`, `amounts.feeAmount`),
+ * in minor units, when the message carries it.
+ */
+function requestedAmount(
+  request: TransactionReport['request'],
+  which: 'requestAmount' | 'feeAmount',
+): { amount: number; currency: string } | undefined {
+  const amount = (request.amounts as Record<string, { amount?: unknown; currency?: unknown }> | undefined)?.[which];
+  return typeof amount?.amount === 'number' && typeof amount.currency === 'string'
+    ? { amount: amount.amount, currency: amount.currency }
+    : undefined;
+}
+
 /** The transaction's row: its state and answer, the voucher code only masked and as its keyed hash. */
 export function transactionRow(report: TransactionReport): TransactionRow {
   const { request, lifecycle } = report;
@@ -55,8 +69,9 @@ export function transactionRow(report: TransactionReport): TransactionRow {
     voucherProvider: report.voucherProvider,
     productId: report.productId,
     state: lifecycle.phase,
-    amount: report.amount?.amount,
-    currency: report.amount?.currency,
+    amount: (report.amount ?? requestedAmount(request, 'requestAmount'))?.amount,
+    feeAmount: requestedAmount(request, 'feeAmount')?.amount,
+    currency: (report.amount ?? requestedAmount(request, 'requestAmount'))?.currency,
     switchReference: report.switchReference,
     providerReference: report.providerReference,
     voucherCodeMasked: report.voucherCode === undefined ? undefined : maskCode(report.voucherCode),

@@ -20,6 +20,7 @@ import { registerHealthRoutes } from './routes/health';
 import { channelMetrics, registerMetricsRoutes } from './routes/metrics';
 import { registerOpsRoutes } from './routes/ops';
 import { registerProductRoutes } from './routes/products';
+import { registerReportRoutes } from './routes/reports';
 import { lookupVoucherQuery, registerVoucherLookupRoutes } from './routes/voucher-lookup';
 import { registerVoucherUseRoutes } from './routes/voucher-uses';
 import { registerVoucherRoutes } from './routes/vouchers';
@@ -227,6 +228,7 @@ export function createApp(deps: AppDeps) {
   }
   // Operators have their own credentials; the channels' auth and rate limit stay on /suv/*.
   registerOpsRoutes(app);
+  registerReportRoutes(app);
   registerConsoleRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'basicAuth', { type: 'http', scheme: 'basic' });

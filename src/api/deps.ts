@@ -1,6 +1,7 @@
 import type { ReportingDb } from '../db/client';
 import type { ProviderId } from '../domain/providers';
 import type { Institution, ProvisionInput } from '../domain/provision';
+import type { BusinessDay, BusinessDaySettings } from '../domain/settlement';
 import type { UseInput } from '../domain/use';
 import type { Logger, LogVariables } from '../log';
 import type { Metrics } from '../metrics';
@@ -38,6 +39,8 @@ export interface AppDeps {
   redemptions: TransactionGateway<UseInput>;
   refunds: TransactionGateway<UseInput>;
   vouchers: VoucherDirectory;
+  /** The business day's cut-off, and how a closed day's settlement report is produced and stored. */
+  settlement: { settings: BusinessDaySettings; produce(day: BusinessDay): Promise<void> };
   voucherKey: VoucherKeyer;
   /** The voucher key of the channel's voucher with this serial number, from the reporting copy. */
   voucherKeyBySerial(channelId: string, serialNumber: string): Promise<string | undefined>;

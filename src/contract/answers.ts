@@ -18,7 +18,7 @@ export type VoucherLookupResponse = z.infer<typeof voucherLookupResponse>;
 export type AdviceEcho = z.infer<typeof basicAdvice> | z.infer<typeof basicReversal> | z.infer<typeof tenderAdvice>;
 
 /** The statuses an ErrorDetail comes with. */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 413 | 429 | 500 | 502 | 503 | 504;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 413 | 429 | 500 | 502 | 503 | 504;
 
 export interface ProvisionAnswer {
   status: 201;

@@ -35,6 +35,8 @@ export const errorKinds = {
   // The process is up but still connecting: nothing was done, and the same message may come again.
   switchStarting: { status: 503, errorType: 'GENERAL_ERROR' },
   unknownEndpoint: { status: 404, errorType: 'FUNCTION_NOT_SUPPORTED' },
+  /** A settlement report asked of a business day that has not ended. */
+  businessDayOpen: { status: 409, errorType: 'GENERAL_ERROR' },
   methodNotAllowed: { status: 405, errorType: 'FUNCTION_NOT_SUPPORTED' },
   bodyTooLarge: { status: 413, errorType: 'FORMAT_ERROR' },
   // SUV channels know only the contract's error types: the status and Retry-After say the rest.

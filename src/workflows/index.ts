@@ -1,3 +1,4 @@
 export { provisionVoucher } from './provision-voucher';
+export { settlementReport } from './settlement-report';
 export { redeemVoucher, refundVoucher } from './use-voucher';
 export { voucherLifecycle } from './voucher-lifecycle';

@@ -4,6 +4,7 @@ import { loadConfig } from '../../src/config';
 import { type ChannelAnswer, isProvisionAnswer, type ProvisionAnswer } from '../../src/contract/answers';
 import { openReportingStore } from '../../src/db/client';
 import { reportingFigures } from '../../src/db/queries/operations';
+import { produceSettlementReport } from '../../src/db/queries/settlement';
 import { type AdviceTarget, pendingAdvice, providerAdvice } from '../../src/domain/advices';
 import {
   type AdviceKind,
@@ -80,6 +81,9 @@ export async function createTestApp({ env = {}, provider = () => undefined }: Te
   const app = switchApp(config, {
     reporting,
     ...memory.gateways,
+    // In process, as the workflow's activity does it.
+    produceSettlementReport: async (day) =>
+      void (await produceSettlementReport(reporting.db, day, config.settlement.businessDay)),
     providers,
     temporalHealth: async () => {},
     codec: payloadCodec(config),

@@ -99,6 +99,7 @@ export function useTimeSkipping(): TimeSkipping {
           db: harness.reporting.db,
           sealer: createSealer(codec),
           voucherKey: voucherKeyer(testVoucherHashKey),
+          settlement: { cutoff: '00:00', timeZone: 'Africa/Johannesburg' },
         }),
       });
     },

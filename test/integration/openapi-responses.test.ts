@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { provisionResponse } from '../../src/contract/provision';
+import { lastClosedDay, nextDay } from '../../src/domain/settlement';
 import { createLogger } from '../../src/log';
 import type { Behaviour } from '../../src/providers/simulator/behaviours';
 import { startApi } from '../../src/runtime';
@@ -49,6 +50,7 @@ const coverage = {
   refunds: ['refundVoucher', 'confirmRefund', 'reverseRefund'],
   health: ['health', 'live', 'ready'],
   operators: ['listTransactions', 'getTransaction', 'safBacklog'],
+  settlement: ['listSettlementReports', 'getSettlementReport', 'produceSettlementReport'],
 } as const;
 
 const documentedOperations = () =>
@@ -309,6 +311,28 @@ describe('every documented response validates against /openapi.json', () => {
     expect((await call('getTransaction', { path: '/ops/transactions/a%00b', auth: operator })).status).toBe(400);
     expect((await call('safBacklog', { query: '?x=%ud800', auth: operator })).status).toBe(400);
     expectEveryStatusProduced(coverage.operators);
+  });
+
+  it('listSettlementReports, getSettlementReport and produceSettlementReport', async () => {
+    const operator = basicAuth('operator', 'operator');
+    const closed = lastClosedDay(new Date(), sw.config.settlement.businessDay);
+    const open = nextDay(closed);
+    const report = (day: string) => `/ops/reports/${day}`;
+    // A day long closed, whose report nothing produced.
+    await call('getSettlementReport', { path: report('2020-01-01'), auth: operator });
+    await call('produceSettlementReport', { path: report(closed), auth: operator });
+    await call('getSettlementReport', { path: report(closed), auth: operator });
+    await call('getSettlementReport', { path: report(open), auth: operator });
+    await call('produceSettlementReport', { path: report(open), auth: operator });
+    await call('getSettlementReport', { path: report('2026-13-01'), auth: operator });
+    await call('getSettlementReport', { path: report(closed), query: '?format=xml', auth: operator });
+    await call('produceSettlementReport', { path: report('yesterday'), auth: operator });
+    await call('listSettlementReports', { auth: operator });
+    await call('listSettlementReports', { auth: '' });
+    await call('listSettlementReports', { query: '?x=%ud800', auth: operator });
+    await call('getSettlementReport', { path: report(closed), auth: '' });
+    await call('produceSettlementReport', { path: report(closed), auth: '' });
+    expectEveryStatusProduced(coverage.settlement);
   });
 
   it('every authenticated operation: 403 from outside the channel’s networks, 429 past its limits', async () => {

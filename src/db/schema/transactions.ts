@@ -15,6 +15,8 @@ export const transactions = pgTable(
     productId: text(),
     state: text().notNull(),
     amount: integer(),
+    /** The fee the channel's message carried, in the same currency's minor units. */
+    feeAmount: integer(),
     currency: text(),
     /** Absent for a reversal whose request never came. */
     switchReference: text(),

@@ -1,0 +1,18 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+
+/*
+ * A business day's settlement report, started by the daily Schedule (the day that has just
+ * closed) or by an operator (any closed day). The report is stored once: running it again for
+ * the same day answers with what was stored.
+ */
+
+const { produceSettlementReport } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  // A reporting outage delays the report; it is produced once the copy is back.
+  retry: { initialInterval: '5 seconds', maximumInterval: '5 minutes' },
+});
+
+export async function settlementReport(request: { day?: string } = {}) {
+  return produceSettlementReport(request);
+}
