@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { businessDayOf, lastClosedDay } from '../../src/domain/settlement';
 import { chromium as debianChromium } from '../helpers/debian-tools';
 import { eventually } from '../helpers/eventually';
 import { basicAuth, makeAdvice, makeProvisionRequest, makeReversal, voucherOf } from '../helpers/fixtures';
@@ -63,6 +64,18 @@ describe.skipIf(!hasChromium)(title, () => {
     await sw?.stop();
   });
 
+  /** A page logged in as the operator, and the errors it reports (none are expected). */
+  async function operatorPage() {
+    const context = await browser.newContext({ httpCredentials: operator, viewport });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(message.text());
+    });
+    return { context, page, problems };
+  }
+
   it('is behind the operator login', async () => {
     const context = await browser.newContext();
     const response = await context.request.get(`${sw.url}/console`);
@@ -72,13 +85,7 @@ describe.skipIf(!hasChromium)(title, () => {
   });
 
   it('finds a transaction by its message id and shows its legs and advices', async () => {
-    const context = await browser.newContext({ httpCredentials: operator, viewport });
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(message.text());
-    });
+    const { context, page, problems } = await operatorPage();
 
     await page.goto(`${sw.url}/console`);
     // The list opens with every transaction, newest first, and the backlog is empty.
@@ -121,6 +128,49 @@ describe.skipIf(!hasChromium)(title, () => {
     expect(size.width).toBe(viewport.width);
     expect(size.height).toBeGreaterThanOrEqual(viewport.height);
     // A blank page compresses to a few hundred bytes; text, tables and colour take far more.
+    expect(png.length).toBeGreaterThan(20_000);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it("shows the open business day as it stands, produces a closed day's report, and offers it as CSV", async () => {
+    const { context, page, problems } = await operatorPage();
+    const settings = sw.config.settlement.businessDay;
+    const openDay = businessDayOf(new Date(), settings);
+    const closedDay = lastClosedDay(new Date(), settings);
+
+    await page.goto(`${sw.url}/console`);
+    const panel = page.getByRole('region', { name: 'Settlement' });
+    await panel.locator('#reports > *').first().waitFor();
+    expect(await panel.getByRole('textbox', { name: 'Business day' }).inputValue()).toBe(closedDay);
+
+    // Today, open: the confirmed provision and the reversed one, as they stand.
+    await panel.getByRole('textbox', { name: 'Business day' }).fill(openDay);
+    await panel.getByRole('button', { name: 'Show' }).click();
+    await panel.getByRole('heading', { name: `Business day ${openDay} OPEN CSV` }).waitFor();
+    const lines = await panel.locator('#report table').first().locator('tbody tr').allInnerTexts();
+    expect(lines.map((line) => line.split('\t').slice(0, 5))).toEqual([
+      ['flash', '22222222', 'provision', 'CONFIRMED', '1'],
+      ['flash', '22222222', 'provision', 'REVERSED', '1'],
+    ]);
+
+    // Yesterday, closed: produced here, then listed among the stored reports.
+    await panel.getByRole('textbox', { name: 'Business day' }).fill(closedDay);
+    await panel.getByRole('button', { name: 'Produce report' }).click();
+    await panel.getByRole('heading', { name: `Business day ${closedDay} FINAL CSV` }).waitFor();
+    await panel.locator('#reports').getByRole('button', { name: closedDay }).waitFor();
+    const csvLink = panel.getByRole('link', { name: 'CSV' });
+    expect(await csvLink.getAttribute('href')).toBe(`/ops/reports/${closedDay}?format=csv`);
+    const csv = await context.request.get(`${sw.url}/ops/reports/${closedDay}?format=csv`);
+    expect(await csv.text()).toBe('business_day,provider,channel,currency,type,state,count,amount,fee\r\n');
+
+    await panel.getByRole('textbox', { name: 'Business day' }).fill(openDay);
+    await panel.getByRole('button', { name: 'Show' }).click();
+    await panel.getByRole('heading', { name: `Business day ${openDay} OPEN CSV` }).waitFor();
+    const png = await page.screenshot({ fullPage: true });
+    const file = join(mkdtempSync(join(tmpdir(), 'console-')), 'settlement.png');
+    writeFileSync(file, png);
+    console.log(`settlement panel: ${file}`);
     expect(png.length).toBeGreaterThan(20_000);
     expect(problems).toEqual([]);
     await context.close();

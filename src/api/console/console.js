@@ -16,8 +16,8 @@ function el(tag, attributes = {}, ...children) {
   return node;
 }
 
-async function api(path) {
-  const response = await fetch(path, { headers: { Accept: 'application/json' } });
+async function api(path, method = 'GET') {
+  const response = await fetch(path, { method, headers: { Accept: 'application/json' } });
   const body = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(body.errorMessage ?? `HTTP ${response.status}`);
   return body;
@@ -212,11 +212,120 @@ async function showTransaction(id) {
   section.scrollIntoView({ block: 'start' });
 }
 
-/** Runs an action, reporting its failure in the status line instead of losing it. */
-const guarded = (action) => (event) => {
-  event?.preventDefault();
-  action().catch((error) => status(`Could not load: ${error.message}`));
+/** Runs an action, reporting its failure in a status line (the transactions' by default) instead of losing it. */
+const guarded =
+  (action, report = status) =>
+  (event) => {
+    event?.preventDefault();
+    action().catch((error) => report(`Could not load: ${error.message}`));
+  };
+
+const settlementStatus = (text) => {
+  $('#settlement-status').textContent = text;
 };
+const minor = (amount, currency) => `${(amount / 100).toFixed(2)} ${currencies[currency] ?? currency}`;
+const reportPath = (day) => `/ops/reports/${encodeURIComponent(day)}`;
+
+async function showReports() {
+  const { lastClosedDay, reports } = await api('/ops/reports');
+  const day = $('#settlement').elements.day;
+  if (!day.value) day.value = lastClosedDay;
+  const rows = reports.map((r) =>
+    el(
+      'tr',
+      {},
+      el(
+        'td',
+        {},
+        el(
+          'button',
+          { type: 'button', class: 'link', onclick: settled(() => showReport(r.businessDay)) },
+          r.businessDay,
+        ),
+      ),
+      el('td', { class: 'number' }, String(r.transactionCount)),
+      el('td', {}, time(r.producedAt)),
+    ),
+  );
+  $('#reports').replaceChildren(
+    rows.length === 0
+      ? el('p', { class: 'note' }, `No report is stored yet. The last closed business day is ${lastClosedDay}.`)
+      : table(['Business day', 'Transactions', 'Produced'], rows),
+  );
+}
+
+async function showReport(day) {
+  $('#settlement').elements.day.value = day;
+  const response = await fetch(reportPath(day), { headers: { Accept: 'application/json' } });
+  const body = await response.json().catch(() => ({}));
+  if (response.status === 404) {
+    $('#report').replaceChildren();
+    settlementStatus(`No report is stored for ${day} yet: Produce report makes it.`);
+    return;
+  }
+  if (!response.ok) throw new Error(body.errorMessage ?? `HTTP ${response.status}`);
+  const lines = body.lines.map((l) =>
+    el(
+      'tr',
+      {},
+      el('td', {}, l.provider),
+      el('td', {}, l.channelId),
+      el('td', {}, l.type),
+      el('td', {}, badge(l.state)),
+      el('td', { class: 'number' }, String(l.count)),
+      el('td', { class: 'number' }, minor(l.amount, l.currency)),
+      el('td', { class: 'number' }, minor(l.fee, l.currency)),
+    ),
+  );
+  const positions = body.positions.map((p) =>
+    el(
+      'tr',
+      {},
+      el('td', {}, p.provider),
+      el('td', {}, p.channelId),
+      el('td', { class: 'number' }, minor(p.net, p.currency)),
+      el('td', { class: 'number' }, minor(p.fees, p.currency)),
+    ),
+  );
+  $('#report').replaceChildren(
+    el(
+      'h3',
+      {},
+      `Business day ${body.businessDay} `,
+      badge(body.final ? 'FINAL' : 'OPEN'),
+      ' ',
+      el(
+        'a',
+        { href: `${reportPath(body.businessDay)}?format=csv`, download: `settlement-${body.businessDay}.csv` },
+        'CSV',
+      ),
+    ),
+    el(
+      'p',
+      { class: 'note' },
+      `${time(body.windowFrom)} to ${time(body.windowTo)} (cut-off ${body.cutoff}, ${body.timeZone}) · ${body.transactionCount} transactions` +
+        (body.final ? ` · produced ${time(body.producedAt)}` : ' · the day is open: figures as they stand'),
+    ),
+    lines.length === 0
+      ? el('p', { class: 'note' }, 'No transaction settled in this business day.')
+      : table(['Provider', 'Channel', 'Type', 'State', 'Count', 'Amount', 'Fees'], lines),
+    el('h3', {}, 'Net positions (confirmed)'),
+    positions.length === 0
+      ? el('p', { class: 'note' }, 'Nothing to settle.')
+      : table(['Provider', 'Channel', 'Net (owed to the provider)', 'Fees'], positions),
+  );
+  settlementStatus('');
+}
+
+async function produceReport() {
+  const day = $('#settlement').elements.day.value;
+  settlementStatus(`Producing the report of ${day}…`);
+  await api(reportPath(day), 'POST');
+  await Promise.all([showReport(day), showReports()]);
+}
+
+/** As `guarded`, with failures in the settlement panel's status line. */
+const settled = (action) => guarded(action, settlementStatus);
 
 $('#search').addEventListener(
   'submit',
@@ -226,4 +335,10 @@ $('#more').addEventListener(
   'click',
   guarded(() => search({ more: true })),
 );
+$('#settlement').addEventListener(
+  'submit',
+  settled(() => showReport($('#settlement').elements.day.value)),
+);
+$('#produce').addEventListener('click', settled(produceReport));
 guarded(() => Promise.all([search(), showBacklog()]))();
+settled(showReports)();

@@ -25,7 +25,7 @@ const page = `<!doctype html>
 <script type="module" src="/console/console.js"></script>
 </head>
 <body>
-<header><h1>Voucher switch · operations</h1><span class="note">read-only · times in UTC</span></header>
+<header><h1>Voucher switch · operations</h1><span class="note">times in UTC · amounts in currency units</span></header>
 <main>
 <section class="panel" aria-labelledby="backlog-title">
 <h2 id="backlog-title">SAF backlog</h2>
@@ -48,6 +48,18 @@ const page = `<!doctype html>
 <button id="more" type="button" hidden>More</button>
 </section>
 <section id="detail" class="panel" hidden></section>
+<section class="panel" aria-labelledby="settlement-title">
+<h2 id="settlement-title">Settlement</h2>
+<form id="settlement">
+<input name="day" type="date" aria-label="Business day" required>
+<button type="submit">Show</button>
+<button id="produce" type="button">Produce report</button>
+</form>
+<p id="settlement-status" role="status"></p>
+<div id="report"></div>
+<h3>Stored reports</h3>
+<div id="reports"></div>
+</section>
 </main>
 </body>
 </html>`;
