@@ -20,6 +20,7 @@ import { registerHealthRoutes } from './routes/health';
 import { channelMetrics, registerMetricsRoutes } from './routes/metrics';
 import { registerOpsRoutes } from './routes/ops';
 import { registerProductRoutes } from './routes/products';
+import { maxProviderFileBytes, providerFilePath, registerReconciliationRoutes } from './routes/reconciliations';
 import { registerReportRoutes } from './routes/reports';
 import { lookupVoucherQuery, registerVoucherLookupRoutes } from './routes/voucher-lookup';
 import { registerVoucherUseRoutes } from './routes/voucher-uses';
@@ -37,7 +38,10 @@ const readJson = (c: Context) => c.req.json<unknown>().catch(() => undefined);
  */
 function withGuardResponses(document: OpenApiDocument): OpenApiDocument {
   const errorBody = { content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorDetail' } } } };
-  const tooLarge = { description: `FORMAT_ERROR: the body exceeds ${maxBodyBytes} bytes`, ...errorBody };
+  const tooLarge = (path: string) => ({
+    description: `FORMAT_ERROR: the body exceeds ${path === providerFilePath ? maxProviderFileBytes : maxBodyBytes} bytes`,
+    ...errorBody,
+  });
   const unreadable = {
     description: `FORMAT_ERROR: a NUL character or an unpaired surrogate in the message, or a body nested deeper than ${maxJsonDepth} levels`,
     ...errorBody,
@@ -53,7 +57,7 @@ function withGuardResponses(document: OpenApiDocument): OpenApiDocument {
   for (const [path, operations] of Object.entries(document.paths ?? {})) {
     for (const operation of Object.values(operations)) {
       operation.responses = { 400: unreadable, ...operation.responses };
-      if (operation.requestBody) operation.responses = { ...operation.responses, 413: tooLarge };
+      if (operation.requestBody) operation.responses = { ...operation.responses, 413: tooLarge(path) };
       if (operation.security?.length) operation.responses = { ...operation.responses, 429: throttled };
       if (path.startsWith('/suv/')) operation.responses = { ...operation.responses, 403: notFromHere };
     }
@@ -197,13 +201,15 @@ export function createApp(deps: AppDeps) {
   });
   // Before the body limit, authentication and the rate limit, so their refusals are counted too.
   if (deps.metrics) app.use('*', channelMetrics(deps.metrics, app));
-  app.use(
-    '*',
+  const limitTo = (maxSize: number) =>
     bodyLimit({
-      maxSize: maxBodyBytes,
-      onError: (c) => c.json(errorDetail('bodyTooLarge', `The body exceeds ${maxBodyBytes} bytes.`), 413),
-    }),
-  );
+      maxSize,
+      onError: (c) => c.json(errorDetail('bodyTooLarge', `The body exceeds ${maxSize} bytes.`), 413),
+    });
+  const messageLimit = limitTo(maxBodyBytes);
+  // A provider's transaction file may hold a day's thousands of lines.
+  const providerFileLimit = limitTo(maxProviderFileBytes);
+  app.use('*', (c, next) => (c.req.path === providerFilePath ? providerFileLimit : messageLimit)(c, next));
 
   app.use('*', inputGuard);
 
@@ -229,6 +235,7 @@ export function createApp(deps: AppDeps) {
   // Operators have their own credentials; the channels' auth and rate limit stay on /suv/*.
   registerOpsRoutes(app);
   registerReportRoutes(app);
+  registerReconciliationRoutes(app);
   registerConsoleRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'basicAuth', { type: 'http', scheme: 'basic' });

@@ -1,3 +1,4 @@
+import { csvText } from './csv';
 import type { Phase, TransactionType } from './lifecycle';
 
 /*
@@ -222,10 +223,8 @@ export const settlementCsvColumns = [
 
 /** The day's lines as CSV (RFC 4180), amounts in minor units; one line per provider, channel, type and state. */
 export function settlementCsv(day: BusinessDay, lines: readonly SettlementLine[]): string {
-  const cell = (value: string | number) => {
-    const text = String(value);
-    return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-  };
-  const rows = lines.map((l) => [day, l.provider, l.channelId, l.currency, l.type, l.state, l.count, l.amount, l.fee]);
-  return `${[settlementCsvColumns, ...rows].map((row) => row.map(cell).join(',')).join('\r\n')}\r\n`;
+  return csvText([
+    settlementCsvColumns,
+    ...lines.map((l) => [day, l.provider, l.channelId, l.currency, l.type, l.state, l.count, l.amount, l.fee]),
+  ]);
 }

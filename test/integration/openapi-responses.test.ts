@@ -51,6 +51,12 @@ const coverage = {
   health: ['health', 'live', 'ready'],
   operators: ['listTransactions', 'getTransaction', 'safBacklog'],
   settlement: ['listSettlementReports', 'getSettlementReport', 'produceSettlementReport'],
+  reconciliation: [
+    'reconcileProviderFile',
+    'listReconciliations',
+    'getReconciliation',
+    'resolveReconciliationException',
+  ],
 } as const;
 
 const documentedOperations = () =>
@@ -89,7 +95,14 @@ const tooLarge = JSON.stringify({ padding: 'x'.repeat(70 * 1024) });
 /** Calls an operation, and checks the answer against what the document says of it. */
 async function call(
   operationId: string,
-  options: { path?: string; query?: string; body?: unknown; auth?: string; via?: Pick<TestSwitch, 'url'> } = {},
+  options: {
+    path?: string;
+    query?: string;
+    body?: unknown;
+    auth?: string;
+    contentType?: string;
+    via?: Pick<TestSwitch, 'url'>;
+  } = {},
 ): Promise<Answer> {
   const op = operation(doc, operationId);
   const path = options.path ?? `${op.path}${options.query ?? ''}`;
@@ -101,7 +114,7 @@ async function call(
   expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
   expect(validate(doc, schema ?? {}, answer.body), `${operationId} ${answer.status}: ${answer.text}`).toEqual([]);
   expect(nullsIn(answer.body), `${operationId} ${answer.status} answered nulls`).toEqual([]);
-  if (answer.status === 201) expect(answer.headers.get('location')).toMatch(/^\/suv\/v1\//);
+  if (answer.status === 201) expect(answer.headers.get('location')).toMatch(/^\/(suv\/v1|ops)\//);
   produced.set(operationId, (produced.get(operationId) ?? new Set()).add(answer.status));
   return answer;
 }
@@ -333,6 +346,49 @@ describe('every documented response validates against /openapi.json', () => {
     await call('getSettlementReport', { path: report(closed), auth: '' });
     await call('produceSettlementReport', { path: report(closed), auth: '' });
     expectEveryStatusProduced(coverage.settlement);
+  });
+
+  it('reconcileProviderFile, listReconciliations, getReconciliation and resolveReconciliationException', async () => {
+    const operator = basicAuth('operator', 'operator');
+    const csv = { auth: operator, contentType: 'text/csv' };
+    const header = 'switch_reference,provider_reference,type,amount,state,time\n';
+    const uploaded = await call('reconcileProviderFile', {
+      query: '?provider=flash&day=2026-11-30',
+      body: `${header}unknown-reference,P-1,provision,100,CONFIRMED,\n`,
+      ...csv,
+    });
+    expect(uploaded.status).toBe(201);
+    const { id } = uploaded.body as { id: string };
+    await call('reconcileProviderFile', { query: '?provider=flash&day=2026-11-30', body: 'no header', ...csv });
+    await call('reconcileProviderFile', {
+      query: '?provider=flash&day=2026-11-30',
+      body: header,
+      auth: '',
+      contentType: 'text/csv',
+    });
+    await call('reconcileProviderFile', {
+      query: '?provider=flash&day=2026-11-30',
+      body: `${header}${'x'.repeat(16 * 1024 * 1024)}`,
+      ...csv,
+    });
+    await call('listReconciliations', { auth: operator });
+    await call('listReconciliations', { auth: '' });
+    await call('listReconciliations', { query: '?x=%ud800', auth: operator });
+    await call('getReconciliation', { path: `/ops/reconciliations/${id}`, auth: operator });
+    await call('getReconciliation', { path: '/ops/reconciliations/nothing', auth: operator });
+    await call('getReconciliation', { path: `/ops/reconciliations/${id}`, auth: '' });
+    await call('getReconciliation', { path: '/ops/reconciliations/a%00b', auth: operator });
+    const resolution = (position: number) => `/ops/reconciliations/${id}/exceptions/${position}/resolution`;
+    await call('resolveReconciliationException', {
+      path: resolution(1),
+      body: { reason: 'booked by hand' },
+      auth: operator,
+    });
+    await call('resolveReconciliationException', { path: resolution(1), body: { reason: 'again' }, auth: operator });
+    await call('resolveReconciliationException', { path: resolution(1), body: { reason: '' }, auth: operator });
+    await call('resolveReconciliationException', { path: resolution(1), body: { reason: 'x' }, auth: '' });
+    await call('resolveReconciliationException', { path: resolution(1), body: tooLarge, auth: operator });
+    expectEveryStatusProduced(coverage.reconciliation);
   });
 
   it('every authenticated operation: 403 from outside the channel’s networks, 429 past its limits', async () => {

@@ -32,7 +32,7 @@ export const settledAt = sql.raw(`coalesce(
  * A redemption or refund carries no amount (contract): a single-use voucher is used whole, so it
  * counts its provision's.
  */
-const voucherValue = <T>(column: 'amount' | 'currency') =>
+export const voucherValue = <T>(column: 'amount' | 'currency') =>
   sql<T>`${sql.raw(`coalesce(transactions.${column}, (select p.${column} from transactions p
     where p.voucher_key = transactions.voucher_key and p.type = 'provision'
     order by p.received_at limit 1))`)}`;

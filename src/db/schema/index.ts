@@ -1,4 +1,5 @@
 export * from './advices';
 export * from './message-traces';
+export * from './reconciliations';
 export * from './settlement-reports';
 export * from './transactions';

@@ -45,6 +45,8 @@ export const transactions = pgTable(
     uniqueIndex('transactions_channel_message').on(t.channelId, t.messageId, t.type),
     index('transactions_voucher_key').on(t.voucherKey),
     index('transactions_voucher_serial').on(t.channelId, t.voucherSerialNumber),
+    // A provider's file names transactions by the reference the switch sent it.
+    index('transactions_switch_reference').on(t.switchReference),
     // Open transactions by type and state, counted at every scrape: only the few unsettled rows.
     index('transactions_open').on(t.type, t.state).where(sql`${t.state} in ('IN_FLIGHT', 'APPROVED')`),
   ],

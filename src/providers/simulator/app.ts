@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
+import { writeSwitchCsv } from '../../domain/provider-files';
 import type {
   CatalogueProduct,
   ProviderAdvice,
@@ -46,9 +47,13 @@ type RequestKind = 'provision' | 'redemption' | 'refund';
 
 /** A request the provider took, settled once, with the answer a repeat of it gets. */
 interface SimulatedRequest {
+  kind: RequestKind;
+  /** The switch's reference, as the request named itself. */
+  reference: string;
+  takenAt: string;
   state: 'PENDING' | 'CONFIRMED' | 'REVERSED';
-  /** The voucher, and the reference of the redemption that took it last. */
-  voucher: { state: VoucherState; redeemedWith?: string };
+  /** The voucher, its value (a provision's amount), and the reference of the redemption that took it last. */
+  voucher: { state: VoucherState; amount?: number; redeemedWith?: string };
   answer: ProvisionedVoucher | VoucherUseReceipt;
 }
 
@@ -184,6 +189,26 @@ export function createSimulatorApp() {
     );
     return c.json({ entries });
   });
+  /**
+   * A provider's transaction file (`switch-csv`): every request it took in `[from, to)` (ISO
+   * times; both optional), as it stands now. What an operator would get from the provider.
+   */
+  app.get('/sim/ledger/export', (c) => {
+    const provider = c.req.query('provider');
+    const from = c.req.query('from') ?? '';
+    const to = c.req.query('to') ?? '\uffff';
+    const lines = [...requests.entries()]
+      .filter(([key, request]) => key.startsWith(`${provider}/`) && request.takenAt >= from && request.takenAt < to)
+      .map(([, request]) => ({
+        switchReference: request.reference,
+        providerReference: request.answer.providerReference,
+        type: request.kind,
+        amount: request.voucher.amount,
+        state: request.state,
+        time: request.takenAt,
+      }));
+    return c.body(writeSwitchCsv(lines), 200, { 'Content-Type': 'text/csv; charset=utf-8' });
+  });
   app.get('/health', (c) => c.json({ status: 'UP' }));
 
   /**
@@ -269,9 +294,17 @@ export function createSimulatorApp() {
       : checkOrder(simulatedCatalogue[provider], order);
     if (refusal) return decline(refusal.code, refusal.message);
     const provisioned = issueVoucher(behaviour?.expiresInMs);
-    const voucher = { state: 'PROVISIONED' as VoucherState };
+    const voucher = { state: 'PROVISIONED' as VoucherState, amount: order.amount?.amount };
     vouchers.set(`${provider}/${provisioned.voucher.code}`, voucher);
-    requests.set(key, { state: 'PENDING', voucher, answer: provisioned });
+    const takenAt = new Date().toISOString();
+    requests.set(key, {
+      kind: 'provision',
+      reference: order.reference,
+      takenAt,
+      state: 'PENDING',
+      voucher,
+      answer: provisioned,
+    });
     record('ok');
     return c.json(provisioned, 201);
   });
@@ -311,7 +344,15 @@ export function createSimulatorApp() {
       const receipt: VoucherUseReceipt = { providerReference: newProviderReference() };
       voucher.state = use.to;
       if (use.kind === 'redemption') voucher.redeemedWith = order.reference;
-      requests.set(key, { state: 'PENDING', voucher, answer: receipt });
+      const takenAt = new Date().toISOString();
+      requests.set(key, {
+        kind: use.kind,
+        reference: order.reference,
+        takenAt,
+        state: 'PENDING',
+        voucher,
+        answer: receipt,
+      });
       record('ok');
       return c.json(receipt, 201);
     });
