@@ -4,6 +4,7 @@ import { advices, transactions } from '../../src/db/schema';
 import { adviceOperations, type Lifecycle } from '../../src/domain/lifecycle';
 import { providerProfiles } from '../../src/domain/providers';
 import { workflowIdFor } from '../../src/domain/provision';
+import { businessDayOf, nextDay } from '../../src/domain/settlement';
 import type { VoucherRecord } from '../../src/domain/voucher';
 import type { LedgerEntry } from '../../src/providers/simulator/app';
 import { voucherSnapshot } from '../../src/workflows/messages';
@@ -99,6 +100,50 @@ export interface CheckResult {
   /** Requests answered with the switch's own error, and how many of those ended as the channel was told: not in effect. */
   switchErrors: { answered: number; honoured: number };
   unanswered: number;
+  /** The providers' files (the simulator's ledgers) reconciled through the operator API, per provider and business day. */
+  reconciled: { files: number; lines: number; exceptions: number };
+}
+
+/** The development operator, which the suite's stack keeps. */
+const operatorAuth = `Basic ${Buffer.from('operator:operator').toString('base64')}`;
+
+/**
+ * Reconciles each provider's file, as the simulator exports it, against the switch for every
+ * business day of the run, through the operator API as finance would: every exception is a
+ * problem. The whole file goes with each day; a line of another day is found by its reference.
+ */
+async function reconcileProviders(stack: Stack, rows: { provider: string | null; receivedAt: string }[], flag: Flag) {
+  const settings = stack.config.settlement.businessDay;
+  const providers = [...new Set(rows.flatMap((row) => (row.provider ? [row.provider] : [])))].sort();
+  const firstDay = businessDayOf(new Date(Math.min(...rows.map((row) => Date.parse(row.receivedAt)))), settings);
+  const days = [firstDay];
+  while ((days.at(-1) as string) < businessDayOf(new Date(), settings)) days.push(nextDay(days.at(-1) as string));
+  const reconciled = { files: 0, lines: 0, exceptions: 0 };
+  for (const provider of providers) {
+    const file = await (await fetch(`${stack.simulatorUrl}/sim/ledger/export?provider=${provider}`)).text();
+    for (const day of days) {
+      const response = await fetch(`${stack.apiUrl}/ops/reconciliations?provider=${provider}&day=${day}`, {
+        method: 'POST',
+        headers: { authorization: operatorAuth, 'content-type': 'text/csv' },
+        body: file,
+      });
+      const body = (await response.json()) as {
+        lineCount?: number;
+        exceptions?: { outcome: string; switchReference: string; providerLine?: unknown; switchRecord?: unknown }[];
+      };
+      if (response.status !== 201) {
+        flag('unreconciled', `${provider} ${day}: the upload was answered ${response.status} ${JSON.stringify(body)}`);
+        continue;
+      }
+      reconciled.files += 1;
+      reconciled.lines += body.lineCount ?? 0;
+      for (const exception of body.exceptions ?? []) {
+        reconciled.exceptions += 1;
+        flag('unreconciled', `${provider} ${day}: ${exception.outcome} ${JSON.stringify(exception)}`);
+      }
+    }
+  }
+  return reconciled;
 }
 
 /** Everything the check reads, gathered once. */
@@ -325,9 +370,12 @@ export async function check(stack: Stack, model: Model): Promise<CheckResult> {
     }
   }
 
+  const reconciled =
+    rows.length > 0 ? await reconcileProviders(stack, rows, flag) : { files: 0, lines: 0, exceptions: 0 };
   return {
     problems,
     byType,
+    reconciled,
     workflows: workflows.size,
     voucherStates,
     reportingRows: rows.length,

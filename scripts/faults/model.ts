@@ -116,7 +116,7 @@ function afterApproval(advice: AdviceSent | undefined): Phase[] {
 }
 
 /** What a problem found means for the channel or the provider. */
-export type ProblemKind = 'lost' | 'duplicated' | 'unsettled' | 'inconsistent';
+export type ProblemKind = 'lost' | 'duplicated' | 'unsettled' | 'inconsistent' | 'unreconciled';
 
 export interface Problem {
   kind: ProblemKind;

@@ -78,6 +78,10 @@ export function report(f: RunFigures): string {
     ['unsettled', tally('unsettled')],
     ['  of which: no definite answer within the channel patience', check.unanswered],
     ['inconsistent (final state, copy or answers disagree)', tally('inconsistent')],
+    [
+      "exceptions reconciling the providers' files (files, lines)",
+      `${tally('unreconciled')} (${check.reconciled.files} files, ${check.reconciled.lines} lines)`,
+    ],
     ['timed-out requests reversed at the provider', `${check.timedOut.reversed} of ${check.timedOut.requests}`],
     [
       "requests answered with the switch's own error, not in effect",

@@ -175,4 +175,47 @@ describe.skipIf(!hasChromium)(title, () => {
     expect(problems).toEqual([]);
     await context.close();
   });
+
+  it('reconciles an uploaded provider file, lists its exceptions with both sides, and resolves one with a reason', async () => {
+    const { context, page, problems } = await operatorPage();
+    const exported = await (await fetch(`${sw.simulator.url}/sim/ledger/export?provider=flash`)).text();
+    // The provider's own file, with a line the switch never sent.
+    const file = `${exported}unknown-at-the-switch,P-9,provision,1000,CONFIRMED,2026-11-30T10:00:00.000Z\r\n`;
+    const day = businessDayOf(new Date(), sw.config.settlement.businessDay);
+
+    await page.goto(`${sw.url}/console`);
+    const panel = page.getByRole('region', { name: 'Reconciliation' });
+    await panel.getByText('No provider file has been reconciled yet.').waitFor();
+    await panel.getByRole('combobox', { name: 'Provider' }).selectOption('flash');
+    await panel.getByLabel('Business day of the file').fill(day);
+    await panel
+      .getByLabel('Provider file')
+      .setInputFiles({ name: 'flash.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
+    await panel.getByRole('button', { name: 'Reconcile' }).click();
+
+    await panel.getByRole('heading', { name: `flash · business day ${day}` }).waitFor();
+    expect(await panel.locator('#reconciliation p.note').innerText()).toMatch(
+      /^3 lines, uploaded by operator at .*: 2 matched · 0 amount differs · 0 state differs · 1 only at the provider · 0 only at the switch$/,
+    );
+    const exception = panel.locator('#reconciliation tbody tr');
+    expect((await exception.innerText()).split('\t').slice(0, 4)).toEqual([
+      'only at the provider',
+      'unknown-at-the-switch',
+      'provision · 10.00 · CONFIRMED',
+      '—',
+    ]);
+    await exception
+      .getByRole('textbox', { name: 'Reason for unknown-at-the-switch' })
+      .fill('A test line of the provider; it has withdrawn it.');
+    await exception.getByRole('button', { name: 'Resolve' }).click();
+    await exception.getByText(/^A test line of the provider; it has withdrawn it\. \(operator, /).waitFor();
+    await panel.locator('#reconciliations tbody tr').first().waitFor();
+
+    const png = await page.screenshot({ fullPage: true });
+    const shot = join(mkdtempSync(join(tmpdir(), 'console-')), 'reconciliation.png');
+    writeFileSync(shot, png);
+    console.log(`reconciliation panel: ${shot}`);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
 });

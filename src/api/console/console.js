@@ -16,11 +16,12 @@ function el(tag, attributes = {}, ...children) {
   return node;
 }
 
-async function api(path, method = 'GET') {
-  const response = await fetch(path, { method, headers: { Accept: 'application/json' } });
-  const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(body.errorMessage ?? `HTTP ${response.status}`);
-  return body;
+async function api(path, method = 'GET', content = undefined, contentType = 'application/json') {
+  const headers = { Accept: 'application/json', ...(content === undefined ? {} : { 'Content-Type': contentType }) };
+  const response = await fetch(path, { method, headers, body: content });
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(answer.errorMessage ?? `HTTP ${response.status}`);
+  return answer;
 }
 
 const status = (text) => {
@@ -335,10 +336,127 @@ $('#more').addEventListener(
   'click',
   guarded(() => search({ more: true })),
 );
+const reconciliationStatus = (text) => {
+  $('#reconciliation-status').textContent = text;
+};
+/** As `guarded`, with failures in the reconciliation panel's status line. */
+const reconciling = (action) => guarded(action, reconciliationStatus);
+const outcomeNames = {
+  matched: 'matched',
+  amount_differs: 'amount differs',
+  state_differs: 'state differs',
+  only_at_provider: 'only at the provider',
+  only_at_switch: 'only at the switch',
+};
+/** One side of an exception: a provider's line or the switch's record (files name no currency). */
+const side = (s) =>
+  s ? [s.type, s.amount === undefined ? '' : (s.amount / 100).toFixed(2), s.state].join(' · ') : '—';
+
+async function showReconciliations() {
+  const { reconciliations } = await api('/ops/reconciliations');
+  const rows = reconciliations.map((r) =>
+    el(
+      'tr',
+      {},
+      el(
+        'td',
+        {},
+        el(
+          'button',
+          { type: 'button', class: 'link', onclick: reconciling(() => showReconciliation(r.id)) },
+          time(r.uploadedAt),
+        ),
+      ),
+      el('td', {}, r.provider),
+      el('td', {}, r.businessDay),
+      el('td', {}, r.uploadedBy),
+      el('td', { class: 'number' }, String(r.lineCount)),
+      el('td', { class: 'number' }, String(r.counts.matched)),
+      el('td', { class: 'number' }, String(Object.values(r.counts).reduce((a, b) => a + b, 0) - r.counts.matched)),
+    ),
+  );
+  $('#reconciliations').replaceChildren(
+    rows.length === 0
+      ? el('p', { class: 'note' }, 'No provider file has been reconciled yet.')
+      : table(['Uploaded', 'Provider', 'Business day', 'By', 'Lines', 'Matched', 'Exceptions'], rows),
+  );
+}
+
+function exceptionRow(reconciliationId, e) {
+  const resolution = e.resolvedAt
+    ? el('td', {}, `${e.resolution} (${e.resolvedBy}, ${time(e.resolvedAt)})`)
+    : el(
+        'td',
+        {},
+        el(
+          'form',
+          { class: 'resolve', onsubmit: reconciling(() => resolveException(reconciliationId, e.position)) },
+          el('input', {
+            name: 'reason',
+            type: 'text',
+            required: '',
+            'aria-label': `Reason for ${e.switchReference}`,
+            placeholder: 'Reason',
+          }),
+          el('button', { type: 'submit' }, 'Resolve'),
+        ),
+      );
+  return el(
+    'tr',
+    { 'data-position': String(e.position) },
+    el('td', {}, badge(outcomeNames[e.outcome])),
+    el('td', {}, el('code', {}, e.switchReference)),
+    el('td', {}, side(e.providerLine)),
+    el('td', {}, side(e.switchRecord)),
+    resolution,
+  );
+}
+
+async function showReconciliation(id) {
+  const r = await api(`/ops/reconciliations/${encodeURIComponent(id)}`);
+  const summary = Object.entries(outcomeNames)
+    .map(([outcome, name]) => `${r.counts[outcome]} ${name}`)
+    .join(' · ');
+  $('#reconciliation').replaceChildren(
+    el('h3', {}, `${r.provider} · business day ${r.businessDay}`),
+    el(
+      'p',
+      { class: 'note' },
+      `${r.lineCount} lines, uploaded by ${r.uploadedBy} at ${time(r.uploadedAt)}: ${summary}`,
+    ),
+    r.exceptions.length === 0
+      ? el('p', { class: 'note' }, 'No exception: every line matched.')
+      : table(
+          ['Outcome', 'Switch reference', 'At the provider', 'At the switch', 'Resolution'],
+          r.exceptions.map((e) => exceptionRow(r.id, e)),
+        ),
+  );
+  reconciliationStatus('');
+}
+
+async function uploadProviderFile() {
+  const form = $('#reconcile');
+  const file = form.elements.file.files[0];
+  const params = new URLSearchParams({ provider: form.elements.provider.value, day: form.elements.day.value });
+  reconciliationStatus(`Reconciling ${file.name}…`);
+  const r = await api(`/ops/reconciliations?${params}`, 'POST', await file.text(), 'text/csv');
+  await Promise.all([showReconciliation(r.id), showReconciliations()]);
+}
+
+async function resolveException(id, position) {
+  const row = $(`#reconciliation tr[data-position="${position}"]`);
+  const reason = row.querySelector('input[name=reason]').value;
+  const path = `/ops/reconciliations/${encodeURIComponent(id)}/exceptions/${position}/resolution`;
+  await api(path, 'POST', JSON.stringify({ reason }));
+  await showReconciliation(id);
+}
+
 $('#settlement').addEventListener(
   'submit',
   settled(() => showReport($('#settlement').elements.day.value)),
 );
 $('#produce').addEventListener('click', settled(produceReport));
+$('#reconcile').addEventListener('submit', reconciling(uploadProviderFile));
 guarded(() => Promise.all([search(), showBacklog()]))();
 settled(showReports)();
+reconciling(showReconciliations)();

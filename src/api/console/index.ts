@@ -60,6 +60,19 @@ const page = `<!doctype html>
 <h3>Stored reports</h3>
 <div id="reports"></div>
 </section>
+<section class="panel" aria-labelledby="reconciliation-title">
+<h2 id="reconciliation-title">Reconciliation</h2>
+<form id="reconcile">
+<select name="provider" aria-label="Provider" required>${options('Provider', providerIds)}</select>
+<input name="day" type="date" aria-label="Business day of the file" required>
+<input name="file" type="file" accept=".csv,text/csv" aria-label="Provider file" required>
+<button type="submit">Reconcile</button>
+</form>
+<p id="reconciliation-status" role="status"></p>
+<div id="reconciliation"></div>
+<h3>Reconciliations</h3>
+<div id="reconciliations"></div>
+</section>
 </main>
 </body>
 </html>`;
