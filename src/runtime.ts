@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, isGrpcDeadlineError } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
@@ -35,7 +35,7 @@ import type { Tracing } from './telemetry/export';
 import { createEncryptionCodec } from './temporal/codec';
 import { switchDataConverter } from './temporal/data-converter';
 import { createSealer } from './temporal/sealed';
-import { ensureSettlementSchedule } from './temporal/settlement-schedule';
+import { ensureSettlementSchedule, settlementReportId } from './temporal/settlement-schedule';
 import { voucherKeyer } from './voucher-key';
 import { submitProvision, submitUse } from './workflows/messages';
 import { settlementReport } from './workflows/settlement-report';
@@ -158,8 +158,11 @@ export interface ApiParts {
   redemptions: TransactionGateway<UseInput>;
   refunds: TransactionGateway<UseInput>;
   vouchers: VoucherDirectory;
-  /** Produces a closed business day's settlement report and stores it, unless it is stored already. */
-  produceSettlementReport(day: BusinessDay): Promise<void>;
+  /**
+   * Produces a closed business day's settlement report and stores it, unless it is stored already;
+   * `producing` when that takes longer than a channel waits.
+   */
+  produceSettlementReport(day: BusinessDay): Promise<'stored' | 'producing'>;
   providers: ProviderRegistry;
   /** Resolves when Temporal answers, rejects otherwise. */
   temporalHealth(): Promise<void>;
@@ -266,14 +269,23 @@ export function connectApi(
     redemptions: temporalTransactions('redemption', submitUse, gateway),
     refunds: temporalTransactions('refund', submitUse, gateway),
     vouchers: temporalVouchers(client, config.api.channelResponseTimeoutMs),
-    // One workflow per day: an operator's and the Schedule's, or two operators', store one report.
+    // One workflow per day (per switch: several may share a namespace), so two operators store one report.
+    // Waited for as long as a channel waits: past it, the workflow goes on and stores the report.
     produceSettlementReport: async (day) => {
-      await client.workflow.execute(settlementReport, {
-        workflowId: `settlement-report-${day}`,
-        taskQueue: config.temporal.taskQueue,
-        args: [{ day }],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-      });
+      const run = () =>
+        client.workflow.execute(settlementReport, {
+          workflowId: settlementReportId(config.temporal.taskQueue, day),
+          taskQueue: config.temporal.taskQueue,
+          args: [{ day }],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        });
+      try {
+        await client.withDeadline(Date.now() + config.api.channelResponseTimeoutMs, run);
+        return 'stored';
+      } catch (error) {
+        if (isGrpcDeadlineError(error)) return 'producing';
+        throw error;
+      }
     },
     providers: createProviderRegistry({ baseUrl: config.providers.simulatorUrl, metrics }),
     temporalHealth,

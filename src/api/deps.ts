@@ -40,7 +40,7 @@ export interface AppDeps {
   refunds: TransactionGateway<UseInput>;
   vouchers: VoucherDirectory;
   /** The business day's cut-off, and how a closed day's settlement report is produced and stored. */
-  settlement: { settings: BusinessDaySettings; produce(day: BusinessDay): Promise<void> };
+  settlement: { settings: BusinessDaySettings; produce(day: BusinessDay): Promise<'stored' | 'producing'> };
   voucherKey: VoucherKeyer;
   /** The voucher key of the channel's voucher with this serial number, from the reporting copy. */
   voucherKeyBySerial(channelId: string, serialNumber: string): Promise<string | undefined>;

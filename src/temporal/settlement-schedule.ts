@@ -10,6 +10,9 @@ export const reportDelaySeconds = 5 * 60;
 /** The Schedule of a task queue's daily settlement report (one per task queue: tests share a namespace). */
 export const settlementScheduleId = (taskQueue: string) => `settlement-report-daily-${taskQueue}`;
 
+/** The workflow of an operator's report of `day`, one per switch and day. */
+export const settlementReportId = (taskQueue: string, day: string) => `settlement-report-${taskQueue}-${day}`;
+
 /** The daily Schedule's options: the settlement report workflow, five minutes after each cut-off, in its time zone. */
 export function settlementSchedule(taskQueue: string, settings: BusinessDaySettings): ScheduleOptions {
   const at = ((cutoffSeconds(settings.cutoff) ?? 0) + reportDelaySeconds) % 86_400;

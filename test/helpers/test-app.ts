@@ -82,8 +82,10 @@ export async function createTestApp({ env = {}, provider = () => undefined }: Te
     reporting,
     ...memory.gateways,
     // In process, as the workflow's activity does it.
-    produceSettlementReport: async (day) =>
-      void (await produceSettlementReport(reporting.db, day, config.settlement.businessDay)),
+    produceSettlementReport: async (day) => {
+      await produceSettlementReport(reporting.db, day, config.settlement.businessDay);
+      return 'stored' as const;
+    },
     providers,
     temporalHealth: async () => {},
     codec: payloadCodec(config),

@@ -34,7 +34,12 @@ const produced = new Map<string, Set<number>>();
  * Documented statuses that need Temporal down or unanswered: `temporal-outage.test.ts` produces
  * them with Temporal behind a proxy that it cuts, `unanswered-reads.test.ts` with no worker.
  */
-const unproducible: Record<string, number[]> = { health: [503], ready: [503], lookupVoucher: [504] };
+const unproducible: Record<string, number[]> = {
+  health: [503],
+  ready: [503],
+  lookupVoucher: [504],
+  produceSettlementReport: [504],
+};
 /** The guards' statuses: the last test produces them for every operation that documents them. */
 const guardStatuses = [403, 429];
 

@@ -5,6 +5,7 @@ import { openReportingStore, type ReportingStore } from '../../src/db/client';
 import { workflowIdFor } from '../../src/domain/provision';
 import { createLogger } from '../../src/log';
 import { type RunningApi, startApi } from '../../src/runtime';
+import { settlementReportId } from '../../src/temporal/settlement-schedule';
 import { basicAuth, demoChannel, makeProvisionRequest } from '../helpers/fixtures';
 
 /*
@@ -85,5 +86,21 @@ describe('a transaction whose workflow does not answer', () => {
         errorMessage: 'The switch did not get an answer in time; nothing was changed.',
       }),
     });
+  }, 30_000);
+
+  it("an operator's settlement report that takes longer than the response timeout is answered 504, and its workflow goes on", async () => {
+    const day = '2026-01-15';
+    const response = await fetch(`${api.server.url}/ops/reports/${day}`, {
+      method: 'POST',
+      headers: { authorization: basicAuth('operator', 'operator') },
+      signal: readTimeout(),
+    });
+    expect({ status: response.status, body: await response.json() }).toEqual({
+      status: 504,
+      body: { errorType: 'GENERAL_ERROR', errorMessage: `The report of ${day} is still being produced; ask again.` },
+    });
+    const report = api.client.workflow.getHandle(settlementReportId(taskQueue, day));
+    expect((await report.describe()).status.name).toBe('RUNNING');
+    await report.terminate('test over');
   }, 30_000);
 });

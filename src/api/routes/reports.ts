@@ -56,6 +56,9 @@ const produceRoute = createRoute({
     400: errorResponse('FORMAT_ERROR: the day is not valid'),
     401: unauthorized,
     409: errorResponse('GENERAL_ERROR: the business day has not closed yet'),
+    504: errorResponse(
+      'GENERAL_ERROR: the report is still being produced (the reporting copy is slow or down); ask again',
+    ),
   },
 });
 
@@ -106,7 +109,9 @@ export function registerReportRoutes(app: OpenAPIHono<AppEnv>) {
     if (day > closedDay(c)) {
       return c.json(errorDetail('businessDayOpen', `Business day ${day} has not closed yet.`), 409);
     }
-    await deps.settlement.produce(day);
+    if ((await deps.settlement.produce(day)) === 'producing') {
+      return c.json(errorDetail('switchTimeout', `The report of ${day} is still being produced; ask again.`), 504);
+    }
     const stored = (await findSettlementReport(deps.reportingDb, day)) as NonNullable<
       Awaited<ReturnType<typeof findSettlementReport>>
     >;

@@ -3,13 +3,14 @@ import { providerFileParsers } from '../../domain/provider-files';
 import { providerIds } from '../../domain/providers';
 import { reconciliationOutcomes } from '../../domain/reconciliation';
 import { transactionTypes } from './ops';
+import { businessDay } from './reports';
 
 const dateTime = z.string().openapi({ format: 'date-time', example: '2026-11-30T22:00:00.000Z' });
 const formats = Object.keys(providerFileParsers) as [keyof typeof providerFileParsers];
 
 export const reconciliationUpload = z.object({
   provider: z.enum(providerIds).openapi({ description: 'Whose file it is' }),
-  day: z.iso.date({ message: 'must be a date, YYYY-MM-DD' }).openapi({ description: 'The business day it covers' }),
+  day: businessDay.openapi({ description: 'The business day it covers' }),
   format: z.enum(formats).default('switch-csv').openapi({
     description:
       'switch-csv: a header, then one transaction a line: switch_reference, provider_reference, type (provision, redemption, refund), amount (minor units), state (CONFIRMED, REVERSED, PENDING), time (ISO 8601)',
@@ -29,6 +30,7 @@ export const exceptionParams = reconciliationParams.extend({
     .number()
     .int()
     .positive()
+    .max(2_147_483_647)
     .openapi({ param: { name: 'position', in: 'path' }, description: "The exception's place in the reconciliation" }),
 });
 

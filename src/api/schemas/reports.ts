@@ -4,7 +4,15 @@ import { transactionTypes } from './ops';
 
 /** The settlement reports' shapes: amounts in minor units (cents), as in the channel contract. */
 
-const businessDay = z.iso.date({ message: 'must be a date, YYYY-MM-DD' }).openapi({ example: '2026-11-30' });
+/** A business day of this millennium: the switch has none before, and a date far off is a mistake. */
+export const businessDay = z
+  .string()
+  .regex(/^2\d{3}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'must be a date from 2000 to 2999, YYYY-MM-DD')
+  .refine((day) => {
+    const date = new Date(`${day}T00:00:00Z`);
+    return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(day);
+  }, 'must be a date that exists')
+  .openapi({ example: '2026-11-30' });
 const dateTime = z.string().openapi({ format: 'date-time', example: '2026-11-30T22:00:00.000Z' });
 const finalState = z.enum(['CONFIRMED', 'REVERSED', 'DECLINED']);
 
