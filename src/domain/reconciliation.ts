@@ -71,9 +71,15 @@ function providerMustHave(record: SwitchRecord): boolean {
  * Files every line of the provider's file, and every transaction of the day the switch has and
  * the provider should: matched, amount differs, state differs, only at the provider (including a
  * second line for one reference), or only at the switch. `records` holds the switch's
- * transactions of the day and any other the lines name.
+ * transactions of the day and any other the lines name. A provider that takes no advices never
+ * learns whether a voucher was confirmed or reversed (`statesKnown: false`): its lines are
+ * matched on their presence and amount only.
  */
-export function reconcile(lines: readonly ProviderLine[], records: readonly SwitchRecord[]): ReconciliationItem[] {
+export function reconcile(
+  lines: readonly ProviderLine[],
+  records: readonly SwitchRecord[],
+  { statesKnown = true }: { statesKnown?: boolean } = {},
+): ReconciliationItem[] {
   const byReference = new Map(records.map((record) => [record.switchReference, record]));
   const seen = new Set<string>();
   const items: ReconciliationItem[] = lines.map((line) => {
@@ -81,7 +87,7 @@ export function reconcile(lines: readonly ProviderLine[], records: readonly Swit
     seen.add(line.switchReference);
     if (!switchSide) return { outcome: 'only_at_provider', switchReference: line.switchReference, provider: line };
     const outcome: ReconciliationOutcome =
-      meaning(line.state) !== meaning(switchSide.state)
+      statesKnown && meaning(line.state) !== meaning(switchSide.state)
         ? 'state_differs'
         : line.amount !== undefined && switchSide.amount !== undefined && line.amount !== switchSide.amount
           ? 'amount_differs'

@@ -65,6 +65,16 @@ describe('the matcher', () => {
     });
   });
 
+  it('compares no states for a provider that takes no advices: it never learns of a confirmation or a reversal', () => {
+    const lines = [line('issued', { state: 'PENDING' }), line('reversed-here', { state: 'PENDING', amount: 900 })];
+    const records = [record('issued'), record('reversed-here', { state: 'REVERSED' })];
+    expect(reconcile(lines, records, { statesKnown: false }).map((item) => item.outcome)).toEqual([
+      'matched',
+      'amount_differs',
+    ]);
+    expect(reconcile(lines, records).map((item) => item.outcome)).toEqual(['state_differs', 'state_differs']);
+  });
+
   it('compares amounts only where both sides state one, and open states as open', () => {
     const items = reconcile(
       [line('no-amount', { amount: undefined }), line('pending', { state: 'PENDING' })],

@@ -10,6 +10,7 @@ import {
 } from '../../db/queries/reconciliations';
 import { errorDetail } from '../../domain/errors';
 import { ProviderFileError, providerFileParsers } from '../../domain/provider-files';
+import { providerProfiles } from '../../domain/providers';
 import { countOutcomes, reconcile } from '../../domain/reconciliation';
 import { businessDayWindow } from '../../domain/settlement';
 import type { AppEnv } from '../deps';
@@ -122,7 +123,7 @@ export function registerReconciliationRoutes(app: OpenAPIHono<AppEnv>) {
       window,
       lines.map((line) => line.switchReference),
     );
-    const items = reconcile(lines, records);
+    const items = reconcile(lines, records, { statesKnown: providerProfiles[provider].supportsAdvices });
     const id = randomUUID();
     await storeReconciliation(deps.reportingDb, {
       id,
