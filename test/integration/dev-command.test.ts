@@ -74,9 +74,13 @@ describe('npm run dev', () => {
     });
     expect(response.status).toBe(201);
     expect(((await response.json()) as { voucher: { code: string } }).voucher.code).toMatch(/^\d+$/);
-    // The Temporal SDK's view inside the worker, on its own port.
+    // One process: the API started the transaction eagerly on its worker (API_WORKER's default here).
+    expect(await (await fetch(`http://127.0.0.1:${api}/metrics`)).text()).toContain(
+      'switch_transaction_starts_total{type="provision",eager="true"} 1',
+    );
+    // The Temporal SDK's view inside the worker, on its own port: the provider call ran there.
     expect(await (await fetch(`http://127.0.0.1:${sdkMetrics}/metrics`)).text()).toMatch(
-      /temporal_workflow_task_schedule_to_start_latency_seconds_count\{[^}]*\} [1-9]/,
+      /temporal_local_activity_execution_latency_seconds_count\{activity_type="provisionAtProvider"[^}]*\} 1/,
     );
 
     // The operator finds the transaction in the Temporal Web UI (through the UI server's own API).
