@@ -77,7 +77,17 @@ export async function startWorker(
   const connection = await NativeConnection.connect({ address });
   const providers = createProviderRegistry({ baseUrl: config.providers.simulatorUrl, metrics });
   const codec = payloadCodec(config);
-  // A process that tries again (untilConnected) must not keep the failed try's connection.
+  // A process that tries again (untilConnected) must not keep the failed try's connection; it can
+  // only be closed while no worker holds it, so the Schedule comes first.
+  const closeAndRethrow = async (error: unknown) => {
+    await connection.close();
+    throw error;
+  };
+  await ensureSettlementSchedule(
+    new Client({ connection, namespace: config.temporal.namespace, dataConverter: switchDataConverter(codec) }),
+    config.temporal.taskQueue,
+    config.settlement.businessDay,
+  ).catch(closeAndRethrow);
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
@@ -94,19 +104,7 @@ export async function startWorker(
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
     ...workflowSource,
     ...tracing?.workerOptions,
-  }).catch(async (error: unknown) => {
-    await connection.close();
-    throw error;
-  });
-  // Before the worker polls: a start that fails here has nothing running to stop.
-  await ensureSettlementSchedule(
-    new Client({ connection, namespace: config.temporal.namespace }),
-    config.temporal.taskQueue,
-    config.settlement.businessDay,
-  ).catch(async (error: unknown) => {
-    await connection.close();
-    throw error;
-  });
+  }).catch(closeAndRethrow);
   const running = worker.run();
   const temporalHealth = healthCheck(connection);
   return {

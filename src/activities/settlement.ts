@@ -6,20 +6,19 @@ import { type BusinessDay, type BusinessDaySettings, lastClosedDay } from '../do
 export interface SettlementActivityDeps {
   db: ReportingDb;
   settlement: BusinessDaySettings;
-  clock?: () => Date;
 }
 
 /** The failure type of a report asked for a business day that has not ended. */
 export const dayNotClosed = 'BusinessDayNotClosed';
 
-export function createSettlementActivities({ db, settlement, clock = () => new Date() }: SettlementActivityDeps) {
+export function createSettlementActivities({ db, settlement }: SettlementActivityDeps) {
   return {
     /**
-     * Stores the business day's settlement report (the day that has just closed, when none is
-     * named) unless it is stored already, and says which day and how many transactions.
+     * Stores the business day's settlement report (when none is named, the last day that had
+     * closed at `asOf`) unless it is stored already, and says which day and how many transactions.
      */
-    async produceSettlementReport({ day }: { day?: BusinessDay }) {
-      const closed = lastClosedDay(clock(), settlement);
+    async produceSettlementReport({ day, asOf }: { day?: BusinessDay; asOf: string }) {
+      const closed = lastClosedDay(new Date(asOf), settlement);
       const businessDay = day ?? closed;
       if (businessDay > closed) {
         throw ApplicationFailure.nonRetryable(`business day ${businessDay} has not closed yet`, dayNotClosed);

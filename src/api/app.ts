@@ -1,5 +1,4 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { isGrpcDeadlineError } from '@temporalio/client';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
@@ -18,7 +17,7 @@ import { registerCodecRoutes } from './routes/codec';
 import { type JsonSchema, type OpenApiDocument, registerDocsRoutes } from './routes/docs';
 import { registerHealthRoutes } from './routes/health';
 import { channelMetrics, registerMetricsRoutes } from './routes/metrics';
-import { registerOpsRoutes } from './routes/ops';
+import { operatorsOnly, registerOpsRoutes } from './routes/ops';
 import { registerProductRoutes } from './routes/products';
 import { maxProviderFileBytes, providerFilePath, registerReconciliationRoutes } from './routes/reconciliations';
 import { registerReportRoutes } from './routes/reports';
@@ -26,6 +25,7 @@ import { lookupVoucherQuery, registerVoucherLookupRoutes } from './routes/vouche
 import { registerVoucherUseRoutes } from './routes/voucher-uses';
 import { registerVoucherRoutes } from './routes/vouchers';
 import { noteSourceAddress } from './source-address';
+import { TemporalTooSlow } from './transactions';
 
 const maxBodyBytes = 64 * 1024;
 
@@ -207,8 +207,9 @@ export function createApp(deps: AppDeps) {
       onError: (c) => c.json(errorDetail('bodyTooLarge', `The body exceeds ${maxSize} bytes.`), 413),
     });
   const messageLimit = limitTo(maxBodyBytes);
-  // A provider's transaction file may hold a day's thousands of lines.
+  // A provider's transaction file may hold a day's thousands of lines: only an operator may send one.
   const providerFileLimit = limitTo(maxProviderFileBytes);
+  app.use(providerFilePath, operatorsOnly);
   app.use('*', (c, next) => (c.req.path === providerFilePath ? providerFileLimit : messageLimit)(c, next));
 
   app.use('*', inputGuard);
@@ -282,7 +283,7 @@ export function createApp(deps: AppDeps) {
       const message = error.status === 415 ? 'The body must be sent as application/json.' : 'The body is not JSON.';
       return c.json(errorDetail('formatError', message, errorIds(await readJson(c), c.req.path)), 400);
     }
-    if (isGrpcDeadlineError(error)) {
+    if (error instanceof TemporalTooSlow) {
       // A read of Temporal bounded by the channel's timeout: nothing was asked of a provider.
       deps.logger.warn({ path: c.req.path, ...c.get('transaction') }, 'Temporal did not answer in time');
       const detail = errorDetail(

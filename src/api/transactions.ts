@@ -157,7 +157,7 @@ export function temporalTransactions<I extends TransactionInput>(
           throw error;
         }
         const state = await snapshot(workflowId, deadline).catch((failure: unknown) => {
-          throw isGrpcDeadlineError(failure) ? outcomeLate(id) : failure;
+          throw failure instanceof TemporalTooSlow ? outcomeLate(id) : failure;
         });
         if (state === undefined || !isUnsettled(state)) return state && decide(state);
         if (attempt === maxUpdateAttempts) throw outcomeLate(id);
@@ -254,7 +254,7 @@ export function temporalTransactions<I extends TransactionInput>(
     deadline = Date.now() + responseTimeoutMs,
   ): Promise<Lifecycle | undefined> {
     const handle = client.workflow.getHandle<(...args: unknown[]) => Promise<Lifecycle>>(workflowId);
-    const current = await client.withDeadline(deadline, () =>
+    const current = await readWithin(client, deadline, () =>
       queryOrUndefined(async () => {
         const { status } = await handle.describe();
         return status.name === 'COMPLETED' ? handle.result() : handle.query(transactionSnapshot);
@@ -323,8 +323,27 @@ export interface VoucherDirectory {
 export function temporalVouchers(client: Client, responseTimeoutMs: number): VoucherDirectory {
   return {
     find: (workflowId) =>
-      client.withDeadline(Date.now() + responseTimeoutMs, () =>
+      readWithin(client, Date.now() + responseTimeoutMs, () =>
         queryOrUndefined(() => client.workflow.getHandle(workflowId).query(voucherSnapshot)),
       ),
   };
+}
+
+/** Temporal did not answer a read within the channel's response timeout. */
+export class TemporalTooSlow extends Error {}
+
+/**
+ * A read of Temporal bounded by `deadline`. Whatever ends it once the deadline has passed (the
+ * client's deadline, or the server giving up on a query no worker answers first) is the same
+ * for the channel: no answer in time.
+ */
+async function readWithin<T>(client: Client, deadline: number, read: () => Promise<T>): Promise<T> {
+  try {
+    return await client.withDeadline(deadline, read);
+  } catch (error) {
+    if (isGrpcDeadlineError(error) || Date.now() >= deadline) {
+      throw new TemporalTooSlow('Temporal did not answer in time', { cause: error });
+    }
+    throw error;
+  }
 }

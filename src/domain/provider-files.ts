@@ -39,12 +39,13 @@ export const parseSwitchCsv: ProviderFileParser = (text) => {
     const type = value('type') as TransactionType;
     const state = value('state').toUpperCase() as ReconciledState;
     const amountText = value('amount');
-    const amount = amountText === '' ? undefined : Number(amountText);
+    const amount = /^-?\d{1,15}$/.test(amountText) ? Number(amountText) : undefined;
     const problem =
       (!value('switch_reference') && 'no switch_reference') ||
       (!types.includes(type) && `type must be one of ${types.join(', ')}`) ||
       (!states.includes(state) && `state must be one of ${states.join(', ')}`) ||
-      (amount !== undefined && !Number.isSafeInteger(amount) && 'amount must be a whole number of minor units') ||
+      (amountText !== '' && amount === undefined && 'amount must be a whole number of minor units') ||
+      (cells.some((cell) => cell.includes('\u0000')) && 'a NUL character') ||
       (value('time') !== '' && Number.isNaN(Date.parse(value('time'))) && 'time must be an ISO 8601 date-time');
     if (problem) {
       problems.push({ line, problem });

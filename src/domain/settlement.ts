@@ -80,13 +80,21 @@ export function nextDay(day: BusinessDay, step = 1): BusinessDay {
  * one, what happens from the cut-off on belongs to the next day (a 17:00 cut-off: Tuesday 17:30
  * is Wednesday's business).
  */
-export function businessDayOf(instant: Date, { cutoff, timeZone }: BusinessDaySettings): BusinessDay {
-  const local = localTime(instant, timeZone);
-  const cut = cutoffSeconds(cutoff) ?? 0;
-  return cut > 0 && local.seconds >= cut ? nextDay(local.day) : local.day;
+export function businessDayOf(instant: Date, settings: BusinessDaySettings): BusinessDay {
+  const local = localTime(instant, settings.timeZone);
+  const cut = cutoffSeconds(settings.cutoff) ?? 0;
+  const day = cut > 0 && local.seconds >= cut ? nextDay(local.day) : local.day;
+  // Around a daylight-saving change the cut-off's local time may not exist, or exist twice: the
+  // windows, which meet end to end, decide.
+  const { from, to } = businessDayWindow(day, settings);
+  if (instant < from) return nextDay(day, -1);
+  return instant >= to ? nextDay(day) : day;
 }
 
-/** The instant at which a local date and time of day occurs in `timeZone` (the later one across a DST change). */
+/**
+ * The instant at which a local date and time of day occurs in `timeZone`. Across a daylight-saving
+ * change, one of the instants near it: every window ends where the next begins all the same.
+ */
 function instantOf(day: BusinessDay, seconds: number, timeZone: string): Date {
   const asIfUtc = Date.parse(`${day}T00:00:00Z`) + seconds * 1000;
   let guess = asIfUtc;

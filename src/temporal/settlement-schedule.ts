@@ -22,9 +22,11 @@ export function settlementSchedule(taskQueue: string, settings: BusinessDaySetti
       calendars: [{ hour: Math.floor(at / 3600), minute: Math.floor((at % 3600) / 60), second: at % 60 }],
       timezone: settings.timeZone,
     },
-    action: { type: 'startWorkflow', workflowType: 'settlementReport', taskQueue, args: [{}] },
-    // A Temporal outage over the report's time: produced when the server is back, within a day.
-    policies: { catchupWindow: '1 day', overlap: 'SKIP' },
+    // No arguments: the workflow reports the day that closed before its scheduled time.
+    action: { type: 'startWorkflow', workflowType: 'settlementReport', taskQueue, args: [] },
+    // A Temporal outage over the report's time: produced when the server is back, within a day;
+    // each day's run stands on its own, so none waits for or skips another.
+    policies: { catchupWindow: '1 day', overlap: 'ALLOW_ALL' },
   };
 }
 

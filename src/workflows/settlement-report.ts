@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
 /*
@@ -13,6 +13,12 @@ const { produceSettlementReport } = proxyActivities<Activities>({
   retry: { initialInterval: '5 seconds', maximumInterval: '5 minutes' },
 });
 
+/**
+ * `day`, or the business day that had closed at the run's scheduled time (its start time when
+ * started by hand): fixed once, so that a retry after the next cut-off still reports the same day.
+ */
 export async function settlementReport(request: { day?: string } = {}) {
-  return produceSettlementReport(request);
+  const scheduled = workflowInfo().searchAttributes?.TemporalScheduledStartTime?.[0];
+  const asOf = (scheduled instanceof Date ? scheduled : workflowInfo().startTime).toISOString();
+  return produceSettlementReport({ day: request.day, asOf });
 }

@@ -191,6 +191,17 @@ describe.each(stores)('reconciliation on $store', ({ database }) => {
     expect(listed.reconciliations.map((r) => r.id)).toContain(reconciliation.id);
   });
 
+  it('takes a file of more lines than a statement takes parameters', async () => {
+    const header = 'switch_reference,provider_reference,type,amount,state,time\r\n';
+    const lines = Array.from({ length: 70_000 }, (_, i) => `unknown-${i},,provision,100,CONFIRMED,\r\n`);
+    const answer = await upload(header + lines.join(''));
+    expect(answer.status).toBe(201);
+    expect(((await answer.json()) as { counts: Record<string, number> }).counts).toMatchObject({
+      only_at_provider: 70_000,
+      only_at_switch: 4, // the day's transactions, not in this file
+    });
+  }, 120_000);
+
   it('refuses a file it cannot read, naming its lines, and stores nothing', async () => {
     const before = ((await sw.get('/ops/reconciliations', operator)).body as { reconciliations: unknown[] })
       .reconciliations.length;
@@ -208,6 +219,13 @@ describe.each(stores)('reconciliation on $store', ({ database }) => {
       },
     });
     expect((await upload('x', '&format=pdf')).status).toBe(400);
+    // A provider file's larger limit is an operator's only: a stranger's big body is refused unread.
+    const stranger = await fetch(`${sw.url}/ops/reconciliations?provider=flash&day=2026-11-30`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: 'x'.repeat(1024 * 1024),
+    });
+    expect(stranger.status).toBe(401);
     const after = ((await sw.get('/ops/reconciliations', operator)).body as { reconciliations: unknown[] })
       .reconciliations.length;
     expect(after).toBe(before);

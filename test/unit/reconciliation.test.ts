@@ -119,12 +119,12 @@ describe('switch-csv files', () => {
       },
     ]);
     const bad =
-      'switch_reference,provider_reference,type,amount,state,time\n,x,provision,1,CONFIRMED,\nr2,x,sale,1,CONFIRMED,\nr3,x,provision,1.5,CONFIRMED,\nr4,x,provision,1,LOST,\n';
+      'switch_reference,provider_reference,type,amount,state,time\n,x,provision,1,CONFIRMED,\nr2,x,sale,1,CONFIRMED,\nr3,x,provision,1.5,CONFIRMED,\nr4,x,provision,1,LOST,\nr5,x,provision,0x1F,CONFIRMED,\nr6,x\u0000,provision,1,CONFIRMED,\n';
     expect(() => parseSwitchCsv(bad)).toThrow(ProviderFileError);
     try {
       parseSwitchCsv(bad);
     } catch (error) {
-      expect((error as ProviderFileError).problems.map((p) => p.line)).toEqual([2, 3, 4, 5]);
+      expect((error as ProviderFileError).problems.map((p) => p.line)).toEqual([2, 3, 4, 5, 6, 7]);
     }
     expect(() => parseSwitchCsv('reference,amount\n')).toThrow(/line 1: the header lacks switch_reference/);
   });

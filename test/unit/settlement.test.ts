@@ -4,6 +4,7 @@ import {
   businessDayWindow,
   cutoffSeconds,
   lastClosedDay,
+  nextDay,
   type SettledTransaction,
   settlementCsv,
   settlementFigures,
@@ -41,6 +42,24 @@ describe('business days', () => {
   });
 
   it('every instant is in the window of its own business day, and in no other', () => {
+    const newYork = { cutoff: '06:30:15', timeZone: 'America/New_York' };
+    // Cut-offs inside the hour the clocks skip (2026-03-08) and repeat (2026-11-01) in New York.
+    const skipped = { cutoff: '02:30', timeZone: 'America/New_York' };
+    const repeated = { cutoff: '01:30', timeZone: 'America/New_York' };
+    for (const settings of [johannesburg, afternoon, newYork, skipped, repeated]) {
+      for (const start of ['2026-03-07T00:00:00Z', '2026-10-31T00:00:00Z']) {
+        for (let minute = 0; minute < 72 * 60; minute += 10) {
+          const instant = new Date(Date.parse(start) + minute * 60_000 + 17_000);
+          const day = businessDayOf(instant, settings);
+          const { from, to } = businessDayWindow(day, settings);
+          expect(from <= instant && instant < to, `${instant.toISOString()} in ${day}`).toBe(true);
+          expect(businessDayWindow(nextDay(day), settings).from).toEqual(to);
+        }
+      }
+    }
+  });
+
+  it('every instant is in the window of its own business day, and in no other, far from any change', () => {
     for (const settings of [johannesburg, afternoon, { cutoff: '06:30:15', timeZone: 'America/New_York' }]) {
       for (let hour = 0; hour < 72; hour += 1) {
         const instant = new Date(Date.parse('2026-03-07T00:00:00Z') + hour * 3_600_000 + 17_000);

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, ne, type SQL, sql } from 'drizzle-orm';
 import type { TransactionType } from '../../domain/lifecycle';
 import type { ReconciliationItem, ReconciliationOutcome, SwitchRecord } from '../../domain/reconciliation';
 import type { ReportingDb } from '../client';
@@ -15,30 +15,28 @@ export async function switchRecordsFor(
   { from, to }: { from: Date; to: Date },
   references: readonly string[],
 ): Promise<SwitchRecord[]> {
-  const inDay = sql`${settledAt} >= ${from.toISOString()} and ${settledAt} < ${to.toISOString()}`;
-  const named = [];
-  for (let i = 0; i < references.length; i += 1_000) named.push(references.slice(i, i + 1_000));
-  const rows = await db
-    .select({
-      transactionId: transactions.id,
-      switchReference: transactions.switchReference,
-      providerReference: transactions.providerReference,
-      type: transactions.type,
-      amount: voucherValue<number | null>('amount'),
-      state: transactions.state,
-      inDay: sql<boolean>`${transactions.state} in ('CONFIRMED', 'REVERSED', 'DECLINED') and ${inDay}`,
-    })
-    .from(transactions)
-    .where(
-      and(
-        eq(transactions.provider, provider),
-        or(
-          sql`${transactions.state} in ('CONFIRMED', 'REVERSED', 'DECLINED') and ${inDay}`,
-          ...named.map((chunk) => inArray(transactions.switchReference, chunk)),
-        ),
-      ),
-    );
-  return rows.flatMap((row) =>
+  const final = sql`${transactions.state} in ('CONFIRMED', 'REVERSED', 'DECLINED')`;
+  const inDay = sql`${final} and ${settledAt} >= ${from.toISOString()} and ${settledAt} < ${to.toISOString()}`;
+  const select = (where: SQL) =>
+    db
+      .select({
+        transactionId: transactions.id,
+        switchReference: transactions.switchReference,
+        providerReference: transactions.providerReference,
+        type: transactions.type,
+        amount: voucherValue<number | null>('amount'),
+        state: transactions.state,
+        inDay: sql<boolean>`${inDay}`,
+      })
+      .from(transactions)
+      .where(and(eq(transactions.provider, provider), where));
+  // The file's references a thousand at a time: a statement takes at most 65,535 parameters.
+  const batches = [await select(inDay)];
+  for (let i = 0; i < references.length; i += 1_000) {
+    batches.push(await select(inArray(transactions.switchReference, references.slice(i, i + 1_000))));
+  }
+  const byId = new Map(batches.flat().map((row) => [row.transactionId, row]));
+  return [...byId.values()].flatMap((row) =>
     row.switchReference === null
       ? []
       : [
