@@ -17,7 +17,7 @@ import { registerCodecRoutes } from './routes/codec';
 import { type JsonSchema, type OpenApiDocument, registerDocsRoutes } from './routes/docs';
 import { registerHealthRoutes } from './routes/health';
 import { channelMetrics, registerMetricsRoutes } from './routes/metrics';
-import { operatorsOnly, registerOpsRoutes } from './routes/ops';
+import { operatorsOnly, registerOpsRoutes, sameSiteOnly } from './routes/ops';
 import { registerProductRoutes } from './routes/products';
 import { maxProviderFileBytes, providerFilePath, registerReconciliationRoutes } from './routes/reconciliations';
 import { registerReportRoutes } from './routes/reports';
@@ -54,12 +54,15 @@ function withGuardResponses(document: OpenApiDocument): OpenApiDocument {
     description: "AUTHENTICATION_ERROR: the request's address is not among the channel's allowed networks",
     ...errorBody,
   };
+  const crossSite = { description: "AUTHENTICATION_ERROR: sent from another site's page (its Origin)", ...errorBody };
   for (const [path, operations] of Object.entries(document.paths ?? {})) {
-    for (const operation of Object.values(operations)) {
+    for (const [method, operation] of Object.entries(operations)) {
       operation.responses = { 400: unreadable, ...operation.responses };
       if (operation.requestBody) operation.responses = { ...operation.responses, 413: tooLarge(path) };
       if (operation.security?.length) operation.responses = { ...operation.responses, 429: throttled };
       if (path.startsWith('/suv/')) operation.responses = { ...operation.responses, 403: notFromHere };
+      if (path.startsWith('/ops/') && method === 'post')
+        operation.responses = { ...operation.responses, 403: crossSite };
     }
   }
   return document;
@@ -209,7 +212,7 @@ export function createApp(deps: AppDeps) {
   const messageLimit = limitTo(maxBodyBytes);
   // A provider's transaction file may hold a day's thousands of lines: only an operator may send one.
   const providerFileLimit = limitTo(maxProviderFileBytes);
-  app.use(providerFilePath, operatorsOnly);
+  app.use(providerFilePath, sameSiteOnly, operatorsOnly);
   app.use('*', (c, next) => (c.req.path === providerFilePath ? providerFileLimit : messageLimit)(c, next));
 
   app.use('*', inputGuard);

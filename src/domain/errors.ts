@@ -8,6 +8,8 @@ export const errorKinds = {
   clientMismatch: { status: 400, errorType: 'AUTHENTICATION_ERROR' },
   /** The channel's allow-list of networks does not hold the request's address. */
   sourceNotAllowed: { status: 403, errorType: 'AUTHENTICATION_ERROR' },
+  /** An operator action sent from another site's page, which the browser sent with the operator's login. */
+  crossSiteRequest: { status: 403, errorType: 'AUTHENTICATION_ERROR' },
   routingFailed: { status: 404, errorType: 'ROUTING_ERROR' },
   duplicateRecord: { status: 400, errorType: 'DUPLICATE_RECORD' },
   unknownRecord: { status: 404, errorType: 'UNABLE_TO_LOCATE_RECORD' },

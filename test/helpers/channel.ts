@@ -26,9 +26,10 @@ export async function send(
     body,
     auth = demoAuth,
     contentType = 'application/json',
-  }: { body?: unknown; auth?: string; contentType?: string } = {},
+    headers: extra = {},
+  }: { body?: unknown; auth?: string; contentType?: string; headers?: Record<string, string> } = {},
 ): Promise<Answer> {
-  const headers: Record<string, string> = { authorization: auth };
+  const headers: Record<string, string> = { ...extra, authorization: auth };
   if (contentType) headers['content-type'] = contentType;
   const init = {
     method,

@@ -106,6 +106,7 @@ async function call(
     body?: unknown;
     auth?: string;
     contentType?: string;
+    headers?: Record<string, string>;
     via?: Pick<TestSwitch, 'url'>;
   } = {},
 ): Promise<Answer> {
@@ -420,6 +421,15 @@ describe('every documented response validates against /openapi.json', () => {
             await call(op.operationId, { ...options, via: limited.server });
             expect((await call(op.operationId, { ...options, via: limited.server })).status).toBe(429);
           } else {
+            if (method === 'post') {
+              // An operator's browser, on another site's page: refused before the login is checked.
+              const forged = {
+                ...options,
+                auth: basicAuth('operator', 'operator'),
+                headers: { origin: 'https://elsewhere.example' },
+              };
+              expect((await call(op.operationId, forged)).status).toBe(403);
+            }
             // An operator login that fails costs a hash; from the same address, the next waits.
             const wrong = basicAuth('operator', `wrong-${randomUUID()}`);
             await call(op.operationId, { ...options, auth: wrong, via: limited.server });

@@ -31,6 +31,26 @@ export const operatorsOnly = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
+/**
+ * An operator action (anything but a read) from another site's page is refused before its
+ * credentials are checked: the browser sends a logged-in operator's Basic credentials with any
+ * request to this host, a form posted from elsewhere included. Tools send no Origin.
+ */
+export const sameSiteOnly = createMiddleware<AppEnv>(async (c, next) => {
+  const origin = c.req.header('Origin');
+  if (c.req.method === 'GET' || c.req.method === 'HEAD' || origin === undefined) return next();
+  let host: string | undefined;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    host = undefined;
+  }
+  if (host === undefined || host !== c.req.header('Host')) {
+    return c.json(errorDetail('crossSiteRequest', "A request from another site's page is refused."), 403);
+  }
+  await next();
+});
+
 const security = [{ operatorAuth: [] }];
 const unauthorized = errorResponse('AUTHENTICATION_ERROR: no operator credentials');
 
@@ -87,7 +107,7 @@ export function registerOpsRoutes(app: OpenAPIHono<AppEnv>) {
     scheme: 'basic',
     description: 'Operator credentials; channel credentials are refused',
   });
-  app.use('/ops/*', operatorsOnly);
+  app.use('/ops/*', sameSiteOnly, operatorsOnly);
 
   app.openapi(listRoute, async (c) => {
     const { limit, cursor, reference, ...filters } = c.req.valid('query');
