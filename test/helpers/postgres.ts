@@ -29,3 +29,25 @@ export async function temporaryDatabase(serverUrl: string, prefix: string) {
     },
   };
 }
+
+/**
+ * The reporting stores a test runs on, each with the switch settings that select it: PGlite
+ * always, and PostgreSQL (a database of the test's own) when TEST_DATABASE_URL is set.
+ */
+export function reportingStores(prefix: string) {
+  const server = process.env.TEST_DATABASE_URL;
+  return [
+    { store: 'PGlite', database: async () => ({ env: {}, drop: async () => {} }) },
+    ...(server
+      ? [
+          {
+            store: 'PostgreSQL',
+            database: async () => {
+              const db = await temporaryDatabase(server, prefix);
+              return { env: { DATABASE_URL: db.url }, drop: db.drop };
+            },
+          },
+        ]
+      : []),
+  ];
+}

@@ -10,7 +10,7 @@ import {
   makeRedemptionRequest,
   makeReversal,
 } from '../helpers/fixtures';
-import { temporaryDatabase } from '../helpers/postgres';
+import { reportingStores } from '../helpers/postgres';
 import { startTestSwitch, type TestSwitch } from '../helpers/switch';
 
 /*
@@ -22,20 +22,7 @@ import { startTestSwitch, type TestSwitch } from '../helpers/switch';
 const operator = basicAuth('operator', 'operator');
 const amounts = (amount: number) => ({ requestAmount: { amount, currency: '710', ledgerIndicator: 'DEBIT' } });
 
-const stores = [
-  { store: 'PGlite', database: async () => ({ env: {}, drop: async () => {} }) },
-  ...(process.env.TEST_DATABASE_URL
-    ? [
-        {
-          store: 'PostgreSQL',
-          database: async () => {
-            const db = await temporaryDatabase(process.env.TEST_DATABASE_URL as string, 'reconciliation');
-            return { env: { DATABASE_URL: db.url }, drop: db.drop };
-          },
-        },
-      ]
-    : []),
-];
+const stores = reportingStores('reconciliation');
 
 describe.each(stores)('reconciliation on $store', ({ database }) => {
   let sw: TestSwitch;

@@ -12,7 +12,7 @@ import {
   makeRedemptionRequest,
   makeReversal,
 } from '../helpers/fixtures';
-import { temporaryDatabase } from '../helpers/postgres';
+import { reportingStores } from '../helpers/postgres';
 import { startTestSwitch, type TestSwitch } from '../helpers/switch';
 
 /*
@@ -41,20 +41,7 @@ function cutoffIn(seconds: number): { cutoff: string; at: Date } {
   return { cutoff, at };
 }
 
-const stores = [
-  { store: 'PGlite', database: async () => ({ env: {}, drop: async () => {} }) },
-  ...(process.env.TEST_DATABASE_URL
-    ? [
-        {
-          store: 'PostgreSQL',
-          database: async () => {
-            const db = await temporaryDatabase(process.env.TEST_DATABASE_URL as string, 'settlement');
-            return { env: { DATABASE_URL: db.url }, drop: db.drop };
-          },
-        },
-      ]
-    : []),
-];
+const stores = reportingStores('settlement');
 
 describe.each(stores)('settlement reports on $store', ({ database }) => {
   let sw: TestSwitch;

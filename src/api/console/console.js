@@ -34,6 +34,9 @@ const currencies = { 710: 'ZAR' };
 const money = (t) =>
   t.amount === undefined ? '' : `${(t.amount / 100).toFixed(2)} ${currencies[t.currency] ?? t.currency ?? ''}`;
 const answeredIn = (t) => (t.answeredAt ? `${Date.parse(t.answeredAt) - Date.parse(t.receivedAt)} ms` : '');
+/** A table cell holding a button that reads as a link. */
+const linkCell = (label, action) =>
+  el('td', {}, el('button', { type: 'button', class: 'link', onclick: action }, label));
 const badge = (text) => el('span', { class: `badge ${String(text).toLowerCase()}` }, text);
 
 function age(seconds) {
@@ -94,10 +97,9 @@ function transactionRow(t) {
     {},
     el('td', {}, time(t.receivedAt)),
     el('td', {}, t.type),
-    el(
-      'td',
-      {},
-      el('button', { type: 'button', class: 'link', onclick: guarded(() => showTransaction(t.id)) }, t.messageId),
+    linkCell(
+      t.messageId,
+      guarded(() => showTransaction(t.id)),
     ),
     el('td', {}, t.channelId),
     el('td', {}, t.provider ?? ''),
@@ -235,14 +237,9 @@ async function showReports() {
     el(
       'tr',
       {},
-      el(
-        'td',
-        {},
-        el(
-          'button',
-          { type: 'button', class: 'link', onclick: settled(() => showReport(r.businessDay)) },
-          r.businessDay,
-        ),
+      linkCell(
+        r.businessDay,
+        settled(() => showReport(r.businessDay)),
       ),
       el('td', { class: 'number' }, String(r.transactionCount)),
       el('td', {}, time(r.producedAt)),
@@ -358,14 +355,9 @@ async function showReconciliations() {
     el(
       'tr',
       {},
-      el(
-        'td',
-        {},
-        el(
-          'button',
-          { type: 'button', class: 'link', onclick: reconciling(() => showReconciliation(r.id)) },
-          time(r.uploadedAt),
-        ),
+      linkCell(
+        time(r.uploadedAt),
+        reconciling(() => showReconciliation(r.id)),
       ),
       el('td', {}, r.provider),
       el('td', {}, r.businessDay),
