@@ -35,7 +35,17 @@ const channelSchema = z.object({
 });
 export type ChannelConfig = z.infer<typeof channelSchema>;
 
-const operatorSchema = z.object({ name: z.string().min(1), secretHash: secretHashSchema });
+/**
+ * `viewer` may look things up; `backoffice` may also act (produce reports, reconcile, repair
+ * transactions, block vouchers). Unnamed: `viewer`, the least an operator can do.
+ */
+export const operatorRoles = ['viewer', 'backoffice'] as const;
+export type OperatorRole = (typeof operatorRoles)[number];
+const operatorSchema = z.object({
+  name: z.string().min(1),
+  secretHash: secretHashSchema,
+  role: z.enum(operatorRoles).default('viewer'),
+});
 export type OperatorConfig = z.infer<typeof operatorSchema>;
 
 /** The hashes of the development defaults: channel `22222222` / `password`, operator `operator` / `operator`. */
@@ -83,9 +93,9 @@ function parseChannelNetworks(value: string): Record<string, string[]> {
   );
 }
 
-/** `name:secretHash`, comma-separated. */
+/** `name:secretHash[:viewer|backoffice]`, comma-separated. */
 function parseOperatorList(value: string): unknown[] {
-  return listEntries(value).map(([name, secretHash]) => ({ name, secretHash }));
+  return listEntries(value).map(([name, secretHash, role]) => ({ name, secretHash, role: role || undefined }));
 }
 
 /** `institutionId:providerId`, comma-separated. */
@@ -146,7 +156,9 @@ const envSchema = z.object({
     .refine(isTimeZone, 'must be an IANA time zone, e.g. Africa/Johannesburg'),
   VOUCHER_HASH_KEY: z.string().min(16).default(devVoucherHashKey),
   PAYLOAD_KEYS: z.string().default(insecureDevPayloadKeys),
-  OPERATORS: z.string().default(`operator:${devOperatorSecretHash}`),
+  OPERATORS: z.string().default(`operator:${devOperatorSecretHash}:backoffice`),
+  // true: an operator action that moves money waits for a second operator's approval.
+  FOUR_EYES_APPROVAL: z.stringbool().default(false),
   CODEC_ALLOWED_ORIGINS: z.string().optional(),
   OAUTH_TOKEN_SECRET: z.string().min(32).optional(),
   OAUTH_ISSUER: z.string().min(1).default('voucher-switch'),
@@ -328,6 +340,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         : undefined,
     },
     operators: operators.data,
+    /** Operator actions that move money run only once a second operator approves them. */
+    fourEyesApproval: e.FOUR_EYES_APPROVAL,
     temporal: {
       /** When unset, `npm run dev` starts a Temporal dev server itself. */
       address: e.TEMPORAL_ADDRESS,

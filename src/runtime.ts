@@ -6,6 +6,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities } from './activities';
 import { createApp } from './api/app';
 import { channelDirectory, operatorDirectory } from './api/auth';
+import { type BackOffice, temporalBackOffice } from './api/back-office';
 import { cachedVerifier } from './api/credentials';
 import { loginGuard } from './api/login-guard';
 import { networks } from './api/networks';
@@ -156,6 +157,8 @@ export interface ApiParts {
   redemptions: TransactionGateway<UseInput>;
   refunds: TransactionGateway<UseInput>;
   vouchers: VoucherDirectory;
+  /** What the back office asks of the workflows; whether four eyes are needed is configured. */
+  backOffice: Omit<BackOffice, 'fourEyesApproval'>;
   /**
    * Produces a closed business day's settlement report and stores it, unless it is stored already;
    * `producing` when that takes longer than a channel waits.
@@ -195,6 +198,7 @@ export function switchApp(config: Config, parts: ApiParts) {
     redemptions: parts.redemptions,
     refunds: parts.refunds,
     vouchers: parts.vouchers,
+    backOffice: { ...parts.backOffice, fourEyesApproval: config.fourEyesApproval },
     settlement: { settings: config.settlement.businessDay, produce: parts.produceSettlementReport },
     voucherKey: voucherKeyer(config.vouchers.hashKey),
     voucherKeyBySerial: (channelId, serialNumber) => findVoucherKeyBySerial(reporting.db, channelId, serialNumber),
@@ -267,6 +271,10 @@ export function connectApi(
     redemptions: temporalTransactions('redemption', submitUse, gateway),
     refunds: temporalTransactions('refund', submitUse, gateway),
     vouchers: temporalVouchers(client, config.api.channelResponseTimeoutMs),
+    backOffice: temporalBackOffice(client, {
+      taskQueue: config.temporal.taskQueue,
+      responseTimeoutMs: config.api.channelResponseTimeoutMs,
+    }),
     // One workflow per day (per switch: several may share a namespace), so two operators store one report.
     // Waited for as long as a channel waits: past it, the workflow goes on and stores the report.
     produceSettlementReport: async (day) => {

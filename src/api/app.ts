@@ -13,6 +13,7 @@ import { inputGuard } from './input-guard';
 import { LoginThrottled } from './login-guard';
 import { rateLimit } from './rate-limit';
 import { describeRequestSpan } from './request-span';
+import { registerBackOfficeRoutes } from './routes/back-office';
 import { registerCodecRoutes } from './routes/codec';
 import { type JsonSchema, type OpenApiDocument, registerDocsRoutes } from './routes/docs';
 import { registerHealthRoutes } from './routes/health';
@@ -240,6 +241,7 @@ export function createApp(deps: AppDeps) {
   registerOpsRoutes(app);
   registerReportRoutes(app);
   registerReconciliationRoutes(app);
+  registerBackOfficeRoutes(app);
   registerConsoleRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'basicAuth', { type: 'http', scheme: 'basic' });

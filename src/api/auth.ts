@@ -92,8 +92,13 @@ export function authenticateChannel(directory: ChannelDirectory, clientChannels?
   });
 }
 
+/** An operator as a request proves them: their name and what they may do. */
+export type Operator = Pick<OperatorConfig, 'name' | 'role'>;
+
 export interface OperatorDirectory {
-  /** Whether an Authorization header sent from `address` proves an operator; throws LoginThrottled as channels' checks do. */
+  /** The operator an Authorization header sent from `address` proves; throws LoginThrottled as channels' checks do. */
+  identify(authorization: string | undefined, address?: string): Promise<Operator | undefined>;
+  /** Whether it proves any operator. */
   authorize(authorization: string | undefined, address?: string): Promise<boolean>;
 }
 
@@ -116,15 +121,17 @@ export function operatorDirectory(
   verifier = cachedVerifier(),
 ): OperatorDirectory {
   const byName = new Map(operators.map((operator) => [operator.name, operator]));
+  async function identify(authorization: string | undefined, address?: string): Promise<Operator | undefined> {
+    const basic = basicCredentials(authorization);
+    if (!basic) return undefined;
+    const operator = byName.get(basic.user);
+    const stored = operator?.secretHash ?? decoyHash();
+    const verified = await verifier.verify(`operator:${basic.user}`, basic.password, stored, address);
+    return operator && verified ? { name: operator.name, role: operator.role } : undefined;
+  }
   return {
-    async authorize(authorization, address) {
-      const basic = basicCredentials(authorization);
-      if (!basic) return false;
-      const operator = byName.get(basic.user);
-      const stored = operator?.secretHash ?? decoyHash();
-      const verified = await verifier.verify(`operator:${basic.user}`, basic.password, stored, address);
-      return operator !== undefined && verified;
-    },
+    identify,
+    authorize: async (authorization, address) => (await identify(authorization, address)) !== undefined,
   };
 }
 

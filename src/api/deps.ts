@@ -8,7 +8,8 @@ import type { Metrics } from '../metrics';
 import type { ProductCatalogue } from '../providers/catalogue';
 import type { ClientChannels } from '../tls';
 import type { VoucherKeyer } from '../voucher-key';
-import type { ChannelDirectory, ChannelVariables, OperatorDirectory } from './auth';
+import type { ChannelDirectory, ChannelVariables, Operator, OperatorDirectory } from './auth';
+import type { BackOffice } from './back-office';
 import type { Networks } from './networks';
 import type { OAuth } from './oauth';
 import type { CodecRouteOptions } from './routes/codec';
@@ -25,8 +26,10 @@ export interface AppDeps {
   oauth?: OAuth;
   /** Per channel; undefined: no limit. */
   rateLimit?: { ratePerSecond: number; burst: number };
-  /** Operators (the /ops API, the console): whether an Authorization header proves one. */
+  /** Operators (the /ops API, the console): who an Authorization header proves, and their role. */
   operators: OperatorDirectory;
+  /** Operator actions that move money, and how they run: at once, or once a second operator approves. */
+  backOffice: BackOffice;
   /** The reporting copy, read by the operator API. */
   reportingDb: ReportingDb;
   /** Channel metrics and `GET /metrics`; undefined: neither. */
@@ -61,4 +64,10 @@ export interface AppDeps {
 }
 
 /** The request's channel is resolved once by `authenticateChannel`, before the rate limit and the routes. */
-export type AppEnv = { Variables: { deps: AppDeps } & ChannelVariables & LogVariables };
+export type AppEnv = {
+  Variables: {
+    deps: AppDeps /** Set on operators' paths once their credentials are checked. */;
+    operator?: Operator;
+  } & ChannelVariables &
+    LogVariables;
+};

@@ -337,7 +337,7 @@ export class TemporalTooSlow extends Error {}
  * client's deadline, or the server giving up on a query no worker answers first) is the same
  * for the channel: no answer in time.
  */
-async function readWithin<T>(client: Client, deadline: number, read: () => Promise<T>): Promise<T> {
+export async function readWithin<T>(client: Client, deadline: number, read: () => Promise<T>): Promise<T> {
   try {
     return await client.withDeadline(deadline, read);
   } catch (error) {

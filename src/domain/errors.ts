@@ -10,6 +10,8 @@ export const errorKinds = {
   sourceNotAllowed: { status: 403, errorType: 'AUTHENTICATION_ERROR' },
   /** An operator action sent from another site's page, which the browser sent with the operator's login. */
   crossSiteRequest: { status: 403, errorType: 'AUTHENTICATION_ERROR' },
+  /** An operator whose role does not allow the action (a viewer acting), or approving their own action. */
+  operatorNotAllowed: { status: 403, errorType: 'AUTHENTICATION_ERROR' },
   routingFailed: { status: 404, errorType: 'ROUTING_ERROR' },
   duplicateRecord: { status: 400, errorType: 'DUPLICATE_RECORD' },
   unknownRecord: { status: 404, errorType: 'UNABLE_TO_LOCATE_RECORD' },
@@ -18,6 +20,8 @@ export const errorKinds = {
   functionNotSupported: { status: 404, errorType: 'FUNCTION_NOT_SUPPORTED' },
   redemptionNotSupported: { status: 400, errorType: 'FUNCTION_NOT_SUPPORTED' },
   voucherNotRedeemable: { status: 400, errorType: 'VOUCHER_NOT_REDEEMABLE' },
+  /** Blocked by the switch's back office (lost or stolen): channels know the contract's types only. */
+  voucherBlocked: { status: 400, errorType: 'VOUCHER_NOT_REDEEMABLE' },
   voucherAlreadyRedeemed: { status: 400, errorType: 'VOUCHER_ALREADY_REDEEMED' },
   voucherNotRedeemed: { status: 400, errorType: 'VOUCHER_NOT_REDEEMED' },
   redemptionAlreadyReversed: { status: 400, errorType: 'REDEMPTION_ALREADY_REVERSED' },
@@ -39,6 +43,10 @@ export const errorKinds = {
   unknownEndpoint: { status: 404, errorType: 'FUNCTION_NOT_SUPPORTED' },
   /** A settlement report asked of a business day that has not ended. */
   businessDayOpen: { status: 409, errorType: 'GENERAL_ERROR' },
+  /** An operator action the transaction's state or the switch's rules refuse: nothing changed. */
+  actionRefused: { status: 409, errorType: 'GENERAL_ERROR' },
+  /** An operator action that could not run (Temporal unreachable, say): nothing is known to have changed. */
+  actionFailed: { status: 503, errorType: 'GENERAL_ERROR' },
   methodNotAllowed: { status: 405, errorType: 'FUNCTION_NOT_SUPPORTED' },
   bodyTooLarge: { status: 413, errorType: 'FORMAT_ERROR' },
   // SUV channels know only the contract's error types: the status and Retry-After say the rest.

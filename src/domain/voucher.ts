@@ -65,6 +65,29 @@ export interface VoucherRecord {
    * makes the voucher usable at once, while the channel may still reverse it. Any use ends that.
    */
   withdrawable?: boolean;
+  /** Blocked by a back-office operator (lost or stolen): no redemption or refund may take it. */
+  blocked?: VoucherBlock;
+}
+
+/** Why and by whom a voucher was blocked. */
+export interface VoucherBlock {
+  reason: string;
+  by: string;
+  at: string;
+}
+
+/** An operator's block or unblock of a voucher, as its workflow takes it. */
+export interface VoucherBlocking {
+  blocked: boolean;
+  reason: string;
+  by: string;
+  at: string;
+}
+
+/** The voucher blocked, or unblocked: a use already holding it goes on either way. */
+export function blockVoucher(voucher: VoucherRecord, { blocked, reason, by, at }: VoucherBlocking): VoucherRecord {
+  const { blocked: _earlier, ...rest } = voucher;
+  return blocked ? { ...rest, blocked: { reason, by, at } } : rest;
 }
 
 export interface Claim {
@@ -103,6 +126,7 @@ export function decideClaim(
   if (!capabilities.supportsRedemption) {
     return refuse('redemptionNotSupported', `${capabilities.name} does not support redemptions.`);
   }
+  if (voucher.blocked) return refuse('voucherBlocked', 'The voucher is blocked.');
   if (claim.use === 'redemption') {
     switch (voucher.state) {
       case 'REDEEMABLE':

@@ -1,9 +1,10 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ChannelAnswer } from '../contract/answers';
-import type { ChannelAdvice, Lifecycle, SubmissionMode } from '../domain/lifecycle';
+import type { AdviceTarget } from '../domain/advices';
+import type { AdviceRecord, ChannelAdvice, Lifecycle, SubmissionMode } from '../domain/lifecycle';
 import type { ProvisionInput } from '../domain/provision';
 import type { UseInput } from '../domain/use';
-import type { Claim, ClaimAnswer, UseOutcome, VoucherRecord } from '../domain/voucher';
+import type { Claim, ClaimAnswer, UseOutcome, VoucherBlocking, VoucherRecord } from '../domain/voucher';
 
 /*
  * Every transaction workflow (provision, redemption, refund) takes the same messages under the
@@ -59,3 +60,15 @@ export const voucherEvent = defineSignal<[VoucherEvent]>('voucherEvent');
 export const claimAnswered = defineSignal<[ClaimAnswer]>('claimAnswered');
 
 export const voucherSnapshot = defineQuery<VoucherRecord>('voucherSnapshot');
+
+/** A back-office operator blocks or unblocks the voucher; the answer is its record after. */
+export const setVoucherBlocking = defineUpdate<VoucherRecord, [VoucherBlocking]>('setBlocking');
+
+/** An advice the provider refused, sent again at a back-office operator's request (`redeliverAdvice`). */
+export interface AdviceRedelivery {
+  actionId: string;
+  operator: string;
+  transactionId: string;
+  target: AdviceTarget;
+  advice: Pick<AdviceRecord, 'kind' | 'id' | 'origin' | 'reason'>;
+}

@@ -12,6 +12,7 @@ import { capabilitiesOf, providerProfiles } from '../domain/providers';
 import {
   adviceSettled,
   applyUseOutcome,
+  blockVoucher,
   type ClaimAnswer,
   decideClaim,
   decideWithdrawal,
@@ -19,7 +20,7 @@ import {
   isIdle,
   type VoucherRecord,
 } from '../domain/voucher';
-import { claimAnswered, voucherEvent, voucherSnapshot } from './messages';
+import { claimAnswered, setVoucherBlocking, voucherEvent, voucherSnapshot } from './messages';
 
 /** The patch under which a claim checks the voucher's expiry date itself, not only its workflow's end. */
 const claimsCheckExpiry = 'claims-check-expiry';
@@ -33,6 +34,10 @@ const claimsCheckExpiry = 'claims-check-expiry';
 export async function voucherLifecycle(initial: VoucherRecord): Promise<VoucherRecord> {
   let voucher = initial;
   setHandler(voucherSnapshot, () => voucher);
+  setHandler(setVoucherBlocking, (blocking) => {
+    voucher = blockVoucher(voucher, blocking);
+    return voucher;
+  });
   const profile = providerProfiles[voucher.provider];
   const capabilities = { ...(voucher.capabilities ?? capabilitiesOf(profile)), name: profile.name };
 

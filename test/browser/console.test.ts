@@ -6,7 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { businessDayOf, lastClosedDay } from '../../src/domain/settlement';
 import { chromium as debianChromium } from '../helpers/debian-tools';
 import { eventually } from '../helpers/eventually';
-import { basicAuth, makeAdvice, makeProvisionRequest, makeReversal, voucherOf } from '../helpers/fixtures';
+import {
+  basicAuth,
+  makeAdvice,
+  makeProvisionRequest,
+  makeRedemptionRequest,
+  makeReversal,
+  voucherOf,
+} from '../helpers/fixtures';
 import { startTestSwitch, type TestSwitch } from '../helpers/switch';
 
 // Debian's Chromium, which `npm run setup:tools` installs (CHROMIUM_PATH names another).
@@ -215,6 +222,38 @@ describe.skipIf(!hasChromium)(title, () => {
     const shot = join(mkdtempSync(join(tmpdir(), 'console-')), 'reconciliation.png');
     writeFileSync(shot, png);
     console.log(`reconciliation panel: ${shot}`);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it("blocks a voucher from its transaction's page and shows the action in the audit trail", async () => {
+    const { context, page, problems } = await operatorPage();
+    await page.goto(`${sw.url}/console`);
+    await page.getByRole('button', { name: confirmed.id }).click();
+    const detail = page.locator('#detail');
+    await detail.getByRole('heading', { name: 'Audit trail' }).waitFor();
+    await detail.getByText('No operator action yet.').waitFor();
+
+    await detail.getByRole('combobox', { name: 'Action' }).selectOption({ label: 'Block the voucher' });
+    await detail.getByRole('textbox', { name: 'Reason' }).fill('The customer reports it stolen.');
+    await detail.getByRole('button', { name: 'Act' }).click();
+    await detail.getByRole('status').getByText('Block the voucher: The voucher is blocked.').waitFor();
+    const trail = await detail.locator('table').last().locator('tbody tr').allInnerTexts();
+    expect(trail.map((row) => row.split('\t').slice(1, 5))).toEqual([
+      ['operator', 'Block the voucher', 'done', ''],
+      ['operator', 'Block the voucher', 'started', 'The customer reports it stolen.'],
+    ]);
+    expect(trail[0]).toContain('The voucher is blocked.');
+    // The channel sees it: the voucher can no longer be redeemed.
+    const redemption = await sw.post('/suv/v1/redemptions', makeRedemptionRequest(confirmed.code));
+    expect(redemption.body).toMatchObject({ errorType: 'VOUCHER_NOT_REDEEMABLE' });
+    // Nothing awaits approval: four eyes are off, and blocking moves no money anyway.
+    expect(await page.locator('#approvals').innerText()).toContain('Nothing awaits approval.');
+
+    const png = await page.screenshot({ fullPage: true });
+    const shot = join(mkdtempSync(join(tmpdir(), 'console-')), 'back-office.png');
+    writeFileSync(shot, png);
+    console.log(`back office: ${shot}`);
     expect(problems).toEqual([]);
     await context.close();
   });

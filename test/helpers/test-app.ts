@@ -33,6 +33,7 @@ import { answerUse, type UseInput, useOrder } from '../../src/domain/use';
 import {
   adviceSettled,
   applyUseOutcome,
+  blockVoucher,
   type Claim,
   decideClaim,
   decideWithdrawal,
@@ -46,7 +47,7 @@ import {
 } from '../../src/domain/voucher';
 import { createLogger } from '../../src/log';
 import { createMetrics } from '../../src/metrics';
-import { payloadCodec, switchApp } from '../../src/runtime';
+import { type ApiParts, payloadCodec, switchApp } from '../../src/runtime';
 import { voucherKeyer } from '../../src/voucher-key';
 import { basicAuth, demoChannel, type Json } from './fixtures';
 import { inMemoryProviders, type ProviderBehaviour, type ProviderCall } from './memory-providers';
@@ -298,6 +299,18 @@ function inMemorySwitch(providers: ProviderRegistry, voucherKey: (code: string) 
       redemptions: inMemoryTransactions(use('redemption'), transactions),
       refunds: inMemoryTransactions(use('refund'), transactions),
       vouchers: { find: async (workflowId) => vouchers.get(workflowId) } satisfies VoucherDirectory,
+      backOffice: {
+        async setVoucherBlocking(voucherKey, blocking) {
+          const voucher = vouchers.get(voucherWorkflowId(voucherKey));
+          if (!voucher) return undefined;
+          const blocked = blockVoucher(voucher, blocking);
+          vouchers.set(voucherWorkflowId(voucherKey), blocked);
+          return blocked;
+        },
+        async redeliverAdvice() {
+          throw new Error('an advice is redelivered by its workflow, on Temporal (startTestSwitch)');
+        },
+      } satisfies ApiParts['backOffice'],
     },
   };
 }

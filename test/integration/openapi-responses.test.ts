@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { hashSecret } from '../../src/api/credentials';
 import { provisionResponse } from '../../src/contract/provision';
+import { workflowIdFor } from '../../src/domain/provision';
 import { lastClosedDay, nextDay } from '../../src/domain/settlement';
 import { createLogger } from '../../src/log';
 import type { Behaviour } from '../../src/providers/simulator/behaviours';
@@ -62,6 +64,7 @@ const coverage = {
     'getReconciliation',
     'resolveReconciliationException',
   ],
+  backOffice: ['actOnTransaction', 'actionsAwaitingApproval', 'approveAction', 'rejectAction', 'auditTrail'],
 } as const;
 
 const documentedOperations = () =>
@@ -85,6 +88,12 @@ beforeAll(async () => {
     SWITCH_CHANNELS: '22222222:password:dual,55555555:secret:dual:stellr,77777777:elsewhere:dual',
     // A channel whose requests come from its own network only: this test comes from 127.0.0.1.
     SWITCH_CHANNEL_NETWORKS: '77777777=10.20.0.0/16',
+    // A second back-office operator approves the first's actions; a viewer may only look.
+    OPERATORS: [
+      `operator:${hashSecret('operator')}:backoffice`,
+      `second:${hashSecret('second')}:backoffice`,
+      `viewer:${hashSecret('viewer')}:viewer`,
+    ].join(','),
   });
   doc = (await send(sw, 'GET', '/openapi.json')).body as unknown as OpenApi;
 });
@@ -397,6 +406,99 @@ describe('every documented response validates against /openapi.json', () => {
     expectEveryStatusProduced(coverage.reconciliation);
   });
 
+  it('actOnTransaction, actionsAwaitingApproval, approveAction, rejectAction and auditTrail', async () => {
+    const operator = basicAuth('operator', 'operator');
+    const second = basicAuth('second', 'second');
+    const voucher = await confirmedVoucher();
+    const id = workflowIdFor('22222222', voucher.id);
+    const actions = `/ops/transactions/${id}/actions`;
+    const { advices } = (await eventually(async () => {
+      const detail = await send(sw, 'GET', `/ops/transactions/${id}`, { auth: operator });
+      return (detail.body as { advices?: { saf: string }[] }).advices?.[0]?.saf === 'delivered'
+        ? detail.body
+        : undefined;
+    })) as { advices: { adviceId: string }[] };
+    const act = (body: unknown, options: { auth?: string; via?: Pick<TestSwitch, 'url'>; path?: string } = {}) =>
+      call('actOnTransaction', { path: actions, body, auth: operator, ...options });
+
+    await act({ action: 'block-voucher', reason: 'lost' });
+    await act({ action: 'unblock-voucher', reason: 'found' });
+    await act({ action: 'settle-advice-by-hand', adviceId: advices[0]?.adviceId, reason: 'delivered already' });
+    await act({ action: 'confirm' });
+    await act({ action: 'confirm', reason: 'x' }, { auth: '' });
+    await act({ action: 'confirm', reason: 'x' }, { auth: basicAuth('viewer', 'viewer') });
+    await act({ action: 'confirm', reason: 'x' }, { path: `/ops/transactions/${randomUUID()}/actions` });
+    await act(tooLarge);
+
+    // The same switch with four eyes, and answers that wait a second and a half for Temporal.
+    const fourEyes = {
+      ...sw.config,
+      fourEyesApproval: true,
+      api: { ...sw.config.api, channelResponseTimeoutMs: 1_500 },
+    };
+    const strict = await startApi(fourEyes, inject('temporalAddress'), sw.reporting, createLogger('silent', 'api'));
+    try {
+      const via = strict.server;
+      const asked = async () =>
+        (await act({ action: 'confirm', reason: 'lost confirmation' }, { via })).body as { actionId: string };
+      const decision = (
+        actionId: string,
+        kind: 'approval' | 'rejection',
+        options: { auth?: string; body?: unknown } = {},
+      ) =>
+        call(kind === 'approval' ? 'approveAction' : 'rejectAction', {
+          path: `/ops/actions/${actionId}/${kind}`,
+          body: {},
+          auth: second,
+          via,
+          ...options,
+        });
+      const approved = await asked();
+      await call('actionsAwaitingApproval', { auth: operator, via });
+      await call('actionsAwaitingApproval', { auth: '', via });
+      await call('actionsAwaitingApproval', { query: '?x=%ud800', auth: operator, via });
+      await decision(approved.actionId, 'approval', { auth: operator });
+      await decision(approved.actionId, 'approval');
+      await decision(approved.actionId, 'approval');
+      await decision(randomUUID(), 'approval');
+      await decision(approved.actionId, 'approval', { auth: '' });
+      await decision(approved.actionId, 'approval', { body: { colour: 'blue' } });
+      await decision(approved.actionId, 'approval', { body: tooLarge });
+      const rejected = await asked();
+      await decision(rejected.actionId, 'rejection', { auth: operator });
+      await decision(rejected.actionId, 'rejection');
+      await decision(rejected.actionId, 'rejection');
+      await decision(randomUUID(), 'rejection');
+      await decision(rejected.actionId, 'rejection', { auth: '' });
+      await decision(rejected.actionId, 'rejection', { body: { reason: '' } });
+      await decision(rejected.actionId, 'rejection', { body: tooLarge });
+
+      // No worker: Temporal takes the update but nothing answers it in time.
+      const open = await provision();
+      const unanswered = (
+        await act(
+          { action: 'confirm', reason: 'lost confirmation' },
+          { via, path: `/ops/transactions/${workflowIdFor('22222222', open.id)}/actions` },
+        )
+      ).body as { actionId: string };
+      await sw.worker.stop();
+      try {
+        expect((await decision(unanswered.actionId, 'approval')).status).toBe(503);
+        expect((await act({ action: 'block-voucher', reason: 'stolen' }, { via })).status).toBe(503);
+      } finally {
+        await sw.worker.start();
+      }
+    } finally {
+      await strict.stop();
+    }
+
+    await call('auditTrail', { query: `?transactionId=${id}`, auth: basicAuth('viewer', 'viewer') });
+    await call('auditTrail', { query: '?limit=0', auth: operator });
+    await call('auditTrail', { auth: '' });
+    expectEveryStatusProduced(coverage.backOffice);
+  });
+
+  // Each operator operation's second wrong login waits out the guard's two seconds.
   it('every authenticated operation: 403 from outside the channel’s networks, 429 past its limits', async () => {
     // A second API on the same switch, with limits one request wide.
     const strict = {
@@ -441,7 +543,7 @@ describe('every documented response validates against /openapi.json', () => {
       await limited.stop();
     }
     expectEveryStatusProduced(documentedOperations(), guardStatuses);
-  });
+  }, 120_000);
 
   it('covers every documented operation in some test', () => {
     expect(Object.values(coverage).flat().sort()).toEqual(documentedOperations().sort());

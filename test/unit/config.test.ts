@@ -50,6 +50,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ OPERATORS: 'ops:s3cret' })).toThrow(/OPERATORS[\s\S]*hash-secret/);
   });
 
+  it('gives each operator a role: viewer unless named, backoffice only when named; four eyes off unless set', () => {
+    const hash = 'scrypt.16384.8.1.c2FsdHNhbHRzYWx0c2FsdA.aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g';
+    const config = loadConfig({ OPERATORS: `ann:${hash},bo:${hash}:backoffice`, FOUR_EYES_APPROVAL: 'true' });
+    expect(config.operators.map(({ name, role }) => [name, role])).toEqual([
+      ['ann', 'viewer'],
+      ['bo', 'backoffice'],
+    ]);
+    expect(config.fourEyesApproval).toBe(true);
+    expect(loadConfig({}).fourEyesApproval).toBe(false);
+    expect(() => loadConfig({ OPERATORS: `ann:${hash}:admin` })).toThrow(/OPERATORS/);
+  });
+
   it('refuses a provider deadline that is not shorter than the channel response timeout', () => {
     expect(() => loadConfig({ PROVIDER_DEADLINE_MS: '30000', CHANNEL_RESPONSE_TIMEOUT_MS: '30000' })).toThrow(
       /PROVIDER_DEADLINE_MS: 30000 must be shorter than CHANNEL_RESPONSE_TIMEOUT_MS/,

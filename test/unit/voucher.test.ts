@@ -3,6 +3,7 @@ import { providerProfiles } from '../../src/domain/providers';
 import {
   adviceSettled,
   applyUseOutcome,
+  blockVoucher,
   type Claim,
   type ClaimAnswer,
   decideClaim,
@@ -277,5 +278,27 @@ describe('refunds belong to the redeeming channel', () => {
     const refunded = applyUseOutcome(refunding, outcome('refund', 'F-1', 'confirmed'));
     expect(refunded.state).toBe('REDEEMABLE');
     expect(refunded.redeemedBy).toBeUndefined();
+  });
+});
+
+describe('a blocked voucher', () => {
+  const blocking = { reason: 'stolen', by: 'ann', at: '2026-11-30T10:00:00.000Z' };
+
+  it('is neither redeemed nor refunded, and is again once unblocked', () => {
+    const blocked = blockVoucher(makeVoucher(), { ...blocking, blocked: true });
+    expect(blocked.blocked).toEqual(blocking);
+    const refusal = { granted: false, kind: 'voucherBlocked', message: 'The voucher is blocked.' };
+    expect(decideClaim(blocked, claim('redemption', 'R-1'), flash)).toEqual(refusal);
+    const redeemed = blockVoucher(makeVoucher({ state: 'REDEMPTION_CONFIRMED' }), { ...blocking, blocked: true });
+    expect(decideClaim(redeemed, claim('refund', 'F-1'), flash)).toEqual(refusal);
+
+    const unblocked = blockVoucher(blocked, { ...blocking, blocked: false });
+    expect(unblocked).toEqual(makeVoucher());
+    expect(decideClaim(unblocked, claim('redemption', 'R-1'), flash)).toMatchObject({ granted: true });
+  });
+
+  it('lets the use that already holds it finish', () => {
+    const holding = blockVoucher(held('redemption', 'R-1', 'REDEEMED'), { ...blocking, blocked: true });
+    expect(decideClaim(holding, claim('redemption', 'R-1'), flash)).toMatchObject({ granted: true });
   });
 });

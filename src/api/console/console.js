@@ -1,4 +1,4 @@
-// The operator console: read-only views over the /ops API. The browser sends the operator's Basic
+// The operator console: views over the /ops API, and the back office's actions. The browser sends the operator's Basic
 // credentials itself (this page sits behind the same login), so this script never sees them.
 // Data from the reporting copy is only ever inserted as text, never as HTML.
 
@@ -189,8 +189,140 @@ function facts(t) {
   );
 }
 
+const actionNames = {
+  confirm: 'Confirm',
+  reverse: 'Reverse',
+  'redeliver-advice': 'Send a refused advice again',
+  'settle-advice-by-hand': 'Mark a refused advice settled by hand',
+  'block-voucher': 'Block the voucher',
+  'unblock-voucher': 'Unblock the voucher',
+};
+
+/** The form by which a back-office operator acts on the transaction; the API refuses a viewer. */
+function actionForm(t, advices) {
+  const refused = advices.filter((a) => a.saf === 'refused');
+  const actions = Object.keys(actionNames).filter(
+    (action) =>
+      (!action.includes('advice') || refused.length > 0) && (!action.includes('voucher') || t.type === 'provision'),
+  );
+  return el(
+    'form',
+    { id: 'act', onsubmit: acting(() => act(t.id)) },
+    el(
+      'select',
+      { name: 'action', 'aria-label': 'Action', required: '' },
+      actions.map((action) => el('option', { value: action }, actionNames[action])),
+    ),
+    refused.length
+      ? el(
+          'select',
+          { name: 'adviceId', 'aria-label': 'Refused advice' },
+          refused.map((a) => el('option', { value: a.adviceId }, `${a.kind} ${a.adviceId}`)),
+        )
+      : undefined,
+    el('input', { name: 'reason', type: 'text', required: '', 'aria-label': 'Reason', placeholder: 'Reason' }),
+    el('button', { type: 'submit' }, 'Act'),
+  );
+}
+
+function auditRow(e) {
+  return el(
+    'tr',
+    {},
+    el('td', {}, time(e.at)),
+    el('td', {}, e.operator),
+    el('td', {}, actionNames[e.action] ?? e.action),
+    el('td', {}, badge(e.step)),
+    el('td', {}, e.reason ?? ''),
+    el('td', {}, e.outcome ?? ''),
+  );
+}
+
+const auditTable = (events) =>
+  events.length
+    ? table(['At', 'Operator', 'Action', 'Step', 'Reason', 'Outcome'], events.map(auditRow))
+    : el('p', { class: 'note' }, 'No operator action yet.');
+
+async function act(transactionId) {
+  const form = $('#act');
+  const action = form.elements.action.value;
+  const body = { action, reason: form.elements.reason.value };
+  if (action.includes('advice')) body.adviceId = form.elements.adviceId.value;
+  const said = await actOn(`/ops/transactions/${encodeURIComponent(transactionId)}/actions`, body);
+  await Promise.all([showTransaction(transactionId), showApprovals()]);
+  actionStatus(`${actionNames[action]}: ${said}`);
+}
+
+/**
+ * POSTs an operator action and says how it ended: its last step's outcome, or the refusal. A
+ * refused action has its record too, so the views are refreshed either way.
+ */
+async function actOn(path, body) {
+  const response = await fetch(path, {
+    method: 'POST',
+    headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) return answer.errorMessage ?? `HTTP ${response.status}`;
+  const last = answer.steps.at(-1);
+  return last.step === 'requested' ? 'awaiting a second operator’s approval' : (last.outcome ?? last.step);
+}
+
+const actionStatus = (text) => {
+  const line = $('#act-status');
+  if (line) line.textContent = text;
+};
+/** As `guarded`, with failures in the action's status line. */
+const acting = (action) => guarded(action, actionStatus);
+
+async function showApprovals() {
+  const { actions } = await api('/ops/actions');
+  const rows = actions.map((a) =>
+    el(
+      'tr',
+      { 'data-action': a.actionId },
+      el('td', {}, time(a.at)),
+      el('td', {}, a.operator),
+      el('td', {}, actionNames[a.action] ?? a.action),
+      linkCell(
+        a.transactionId ?? '',
+        guarded(() => showTransaction(a.transactionId)),
+      ),
+      el('td', {}, a.reason ?? ''),
+      el(
+        'td',
+        {},
+        el('button', { type: 'button', onclick: approving(() => decide(a.actionId, 'approval')) }, 'Approve'),
+        ' ',
+        el('button', { type: 'button', onclick: approving(() => decide(a.actionId, 'rejection')) }, 'Reject'),
+      ),
+    ),
+  );
+  $('#approvals').replaceChildren(
+    rows.length
+      ? table(['Asked at', 'Asked by', 'Action', 'Transaction', 'Reason', ''], rows)
+      : el('p', { class: 'note' }, 'Nothing awaits approval.'),
+  );
+}
+
+async function decide(actionId, decision) {
+  const said = await actOn(`/ops/actions/${encodeURIComponent(actionId)}/${decision}`, {});
+  await showApprovals();
+  approvalStatus(said);
+}
+
+const approvalStatus = (text) => {
+  $('#approvals-status').textContent = text;
+};
+/** As `guarded`, with failures in the approvals panel's status line. */
+const approving = (action) => guarded(action, approvalStatus);
+
 async function showTransaction(id) {
-  const detail = await api(`/ops/transactions/${encodeURIComponent(id)}`);
+  const [detail, audit] = await Promise.all([
+    api(`/ops/transactions/${encodeURIComponent(id)}`),
+    api(`/ops/audit?${new URLSearchParams({ transactionId: id })}`).catch(() => ({ events: [] })),
+  ]);
   const t = detail.transaction;
   const others = detail.sameMessageId.map((other) =>
     el('button', { type: 'button', class: 'link', onclick: guarded(() => showTransaction(other)) }, other),
@@ -209,6 +341,11 @@ async function showTransaction(id) {
           detail.advices.map(adviceRow),
         )
       : el('p', { class: 'note' }, 'No advice.'),
+    el('h3', {}, 'Back office'),
+    actionForm(t, detail.advices),
+    el('p', { id: 'act-status', role: 'status' }),
+    el('h3', {}, 'Audit trail'),
+    auditTable(audit.events),
   ];
   section.replaceChildren(...parts.flat().filter((part) => part !== undefined));
   section.hidden = false;
@@ -451,4 +588,5 @@ $('#produce').addEventListener('click', settled(produceReport));
 $('#reconcile').addEventListener('submit', reconciling(uploadProviderFile));
 guarded(() => Promise.all([search(), showBacklog()]))();
 settled(showReports)();
+approving(showApprovals)();
 reconciling(showReconciliations)();

@@ -48,6 +48,12 @@ const page = `<!doctype html>
 <button id="more" type="button" hidden>More</button>
 </section>
 <section id="detail" class="panel" hidden></section>
+<section class="panel" aria-labelledby="approvals-title">
+<h2 id="approvals-title">Awaiting approval</h2>
+<p class="note">An action that moves money, asked by one back-office operator, runs once a second approves it.</p>
+<p id="approvals-status" role="status"></p>
+<div id="approvals"></div>
+</section>
 <section class="panel" aria-labelledby="settlement-title">
 <h2 id="settlement-title">Settlement</h2>
 <form id="settlement">

@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { withoutNulls } from '../../contract/common';
 import { findOperatorTransaction, listTransactions, safBacklog } from '../../db/queries/operations';
@@ -20,16 +21,29 @@ const realm = 'Basic realm="Voucher switch operators", charset="UTF-8"';
 
 /**
  * Operator credentials (contract §3), never a channel's. The answers hold transaction data, so no
- * cache may keep them.
+ * cache may keep them. A viewer may read; anything else is a back-office operator's.
  */
 export const operatorsOnly = createMiddleware<AppEnv>(async (c, next) => {
   c.header('Cache-Control', 'no-store');
-  if (!(await c.get('deps').operators.authorize(c.req.header('Authorization'), sourceAddress(c)))) {
+  const operator = await c.get('deps').operators.identify(c.req.header('Authorization'), sourceAddress(c));
+  if (!operator) {
     c.header('WWW-Authenticate', realm);
     return c.json(errorDetail('unauthenticated', 'Operator credentials are missing or invalid.'), 401);
   }
+  if (!isRead(c.req.method) && operator.role !== 'backoffice') {
+    return c.json(
+      errorDetail('operatorNotAllowed', 'A viewer may look up, not act: this needs a back-office operator.'),
+      403,
+    );
+  }
+  c.set('operator', operator);
   await next();
 });
+
+const isRead = (method: string) => method === 'GET' || method === 'HEAD';
+
+/** The operator `operatorsOnly` proved, by name. */
+export const operatorName = (c: Context<AppEnv>) => c.get('operator')?.name ?? 'unknown';
 
 /**
  * An operator action (anything but a read) from another site's page is refused before its
@@ -38,7 +52,7 @@ export const operatorsOnly = createMiddleware<AppEnv>(async (c, next) => {
  */
 export const sameSiteOnly = createMiddleware<AppEnv>(async (c, next) => {
   const origin = c.req.header('Origin');
-  if (c.req.method === 'GET' || c.req.method === 'HEAD' || origin === undefined) return next();
+  if (isRead(c.req.method) || origin === undefined) return next();
   let host: string | undefined;
   try {
     host = new URL(origin).host;

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import type { Context } from 'hono';
 import {
   findReconciliation,
   listReconciliations,
@@ -13,6 +12,7 @@ import { ProviderFileError, providerFileParsers } from '../../domain/provider-fi
 import { providerProfiles } from '../../domain/providers';
 import { countOutcomes, reconcile } from '../../domain/reconciliation';
 import { businessDayWindow } from '../../domain/settlement';
+import { recordDone } from '../back-office-actions';
 import type { AppEnv } from '../deps';
 import {
   exceptionParams,
@@ -22,6 +22,7 @@ import {
   reconciliationUpload,
   resolutionBody,
 } from '../schemas/reconciliations';
+import { operatorName } from './ops';
 import { errorResponse, json, jsonBody } from './parts';
 
 const security = [{ operatorAuth: [] }];
@@ -95,12 +96,6 @@ const resolveRoute = createRoute({
   },
 });
 
-/** The operator who sent the request: the Basic credentials' user, already checked by `operatorsOnly`. */
-function operatorOf(c: Context<AppEnv>): string {
-  const encoded = /^Basic\s+(.+)$/i.exec(c.req.header('Authorization') ?? '')?.[1] ?? '';
-  return Buffer.from(encoded, 'base64').toString('utf8').split(':')[0] || 'operator';
-}
-
 const unknownReconciliation = () => errorDetail('unknownRecord', 'No such reconciliation.');
 
 /** Reconciliation with the providers' files: upload, look, resolve. */
@@ -130,10 +125,18 @@ export function registerReconciliationRoutes(app: OpenAPIHono<AppEnv>) {
       provider,
       businessDay: day,
       format,
-      uploadedBy: operatorOf(c),
+      uploadedBy: operatorName(c),
       lineCount: lines.length,
       counts: countOutcomes(items),
       items,
+    });
+    const counts = countOutcomes(items);
+    await recordDone(deps.reportingDb, operatorName(c), {
+      action: 'reconcile-provider-file',
+      target: id,
+      outcome: `${provider} ${day}: ${lines.length} line(s); ${Object.entries(counts)
+        .map(([outcome, count]) => `${outcome} ${count}`)
+        .join(', ')}.`,
     });
     c.header('Location', `${providerFilePath}/${id}`);
     return c.json(await findReconciliation(deps.reportingDb, id), 201);
@@ -153,11 +156,17 @@ export function registerReconciliationRoutes(app: OpenAPIHono<AppEnv>) {
     const { reason } = c.req.valid('json');
     const deps = c.get('deps');
     const resolved = await resolveException(deps.reportingDb, id, position, {
-      by: operatorOf(c),
+      by: operatorName(c),
       reason,
       at: deps.clock(),
     });
     if (!resolved) return c.json(errorDetail('unknownRecord', 'No such unresolved exception.'), 404);
+    await recordDone(deps.reportingDb, operatorName(c), {
+      action: 'resolve-reconciliation-exception',
+      target: `${id}#${position}`,
+      reason,
+      outcome: 'Resolved.',
+    });
     return c.json(await findReconciliation(deps.reportingDb, id), 200);
   });
 }

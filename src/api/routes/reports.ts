@@ -3,8 +3,10 @@ import type { Context } from 'hono';
 import { findSettlementReport, listSettlementReports, settlementFiguresFor } from '../../db/queries/settlement';
 import { errorDetail } from '../../domain/errors';
 import { type BusinessDay, lastClosedDay, settlementCsv } from '../../domain/settlement';
+import { recordDone } from '../back-office-actions';
 import type { AppEnv } from '../deps';
 import { reportParams, reportQuery, settlementReport, settlementReportList } from '../schemas/reports';
+import { operatorName } from './ops';
 import { errorResponse, json } from './parts';
 
 const security = [{ operatorAuth: [] }];
@@ -115,6 +117,11 @@ export function registerReportRoutes(app: OpenAPIHono<AppEnv>) {
     const stored = (await findSettlementReport(deps.reportingDb, day)) as NonNullable<
       Awaited<ReturnType<typeof findSettlementReport>>
     >;
+    await recordDone(deps.reportingDb, operatorName(c), {
+      action: 'produce-settlement-report',
+      target: day,
+      outcome: `Stored with ${stored.transactionCount} transaction(s).`,
+    });
     const { figures, ...rest } = stored;
     return c.json({ ...rest, ...figures, final: true }, 200);
   });

@@ -136,7 +136,8 @@ export async function findEarlierRun(
       id: advice.adviceId,
       origin: advice.origin,
       reason: advice.reason ?? undefined,
-      saf: advice.saf,
+      // Settled by hand is, to the workflow, the provider's refusal it was.
+      saf: advice.saf === 'settled-by-hand' ? 'refused' : advice.saf,
     })),
   };
 }

@@ -17,7 +17,8 @@ export const advices = pgTable(
     origin: text({ enum: ['channel', 'switch'] }).notNull(),
     reason: text(),
     provider: text(),
-    saf: text({ enum: ['pending', 'delivered', 'consumed', 'refused'] }).notNull(),
+    /** `settled-by-hand`: refused by the provider, then settled with it outside the switch (an operator's action). */
+    saf: text({ enum: ['pending', 'delivered', 'consumed', 'refused', 'settled-by-hand'] }).notNull(),
     /** Deliveries tried so far. */
     attempts: integer().notNull().default(0),
     lastError: text(),

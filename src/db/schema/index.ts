@@ -1,4 +1,5 @@
 export * from './advices';
+export * from './audit';
 export * from './message-traces';
 export * from './reconciliations';
 export * from './settlement-reports';
