@@ -4,6 +4,7 @@ import type { ReportingDb } from '../db/client';
 import { type AdviceAttempt, recordAdviceAttempt } from '../db/queries/transactions';
 import type {
   AdviceOperation,
+  CallOptions,
   LegTrace,
   ProviderAdvice,
   ProviderRegistry,
@@ -58,6 +59,11 @@ export interface AdviceDelivery {
  */
 const attemptNoteMs = 2_000;
 
+/** A provider call's options, naming the transaction (its workflow's id) the activity runs for. */
+function callOptions(deadlineMs: number): CallOptions {
+  return { deadlineMs, transactionId: Context.current().info.workflowExecution?.workflowId };
+}
+
 export function createProviderActivities({ providers, voucherKey, db }: ProviderActivityDeps) {
   /**
    * Best effort, never failing: the workflow's own writes bring the reporting copy up to date
@@ -73,7 +79,7 @@ export function createProviderActivities({ providers, voucherKey, db }: Provider
   return {
     /** Asks the provider for a voucher; every way the call can end comes back as data. */
     async provisionAtProvider({ provider, order, deadlineMs }: ProvisionAtProviderInput): Promise<ProvisionAttempt> {
-      const exchange = await providers[provider].provision(order, { deadlineMs });
+      const exchange = await providers[provider].provision(order, callOptions(deadlineMs));
       return exchange.ok ? { ...exchange, voucherKey: voucherKey(exchange.value.voucher.code) } : exchange;
     },
 
@@ -85,7 +91,9 @@ export function createProviderActivities({ providers, voucherKey, db }: Provider
       deadlineMs,
     }: UseAtProviderInput): Promise<ProviderAttempt<VoucherUseReceipt>> {
       const adapter = providers[provider];
-      return use === 'redemption' ? adapter.redeem(order, { deadlineMs }) : adapter.refund(order, { deadlineMs });
+      return use === 'redemption'
+        ? adapter.redeem(order, callOptions(deadlineMs))
+        : adapter.refund(order, callOptions(deadlineMs));
     },
 
     /**
@@ -94,7 +102,7 @@ export function createProviderActivities({ providers, voucherKey, db }: Provider
      * which throws so that Temporal repeats the call with backoff, without end.
      */
     async deliverAdvice({ provider, operation, advice, deadlineMs }: DeliverAdviceInput): Promise<AdviceDelivery> {
-      const exchange = await providers[provider].advise(operation, advice, { deadlineMs });
+      const exchange = await providers[provider].advise(operation, advice, callOptions(deadlineMs));
       const { attempt: attempts, workflowExecution } = Context.current().info;
       if (exchange.ok) return { saf: 'delivered', trace: exchange.trace, attempts };
       if (exchange.failure.kind === 'declined') {

@@ -32,6 +32,8 @@ export type AdviceOperation = (typeof adviceOperations)[number];
 export interface CallOptions {
   /** The provider's deadline; past it the call ends as a timeout. */
   deadlineMs: number;
+  /** The switch's transaction the call is made for, named on the call's span; never sent to the provider. */
+  transactionId?: string;
 }
 
 export interface ProvisionOrder {

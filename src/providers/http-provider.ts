@@ -123,6 +123,7 @@ export class HttpVoucherProvider implements VoucherProvider {
       'http.request.method': method,
       'url.path': `/providers/${this.profile.id}${path}`,
       ...(typeof messageId === 'string' && { [spanAttributes.messageId]: messageId }),
+      ...(options.transactionId && { [spanAttributes.transactionId]: options.transactionId }),
     };
     return inSpan(`${method} ${this.profile.id} ${path}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
       const answer = await this.exchange<T>(method, path, body, options, exchange);

@@ -38,13 +38,18 @@ interface Service {
   command?: string[];
 }
 
-/** `docker compose config` as JSON, with the monitoring profile. */
-function composeConfig(): { services: Record<string, Service>; secrets: Record<string, { environment?: string }> } {
+/** `docker compose config` as JSON, with the monitoring profile; `extraEnv` as if in the env file. */
+function composeConfig(extraEnv: Record<string, string> = {}): {
+  services: Record<string, Service>;
+  secrets: Record<string, { environment?: string }>;
+} {
   const [command, prefix] = composeCommand();
+  const env: Record<string, string | undefined> = { ...process.env, ...secrets, ...extraEnv };
+  if (!('OTEL_EXPORTER_OTLP_ENDPOINT' in extraEnv)) delete env.OTEL_EXPORTER_OTLP_ENDPOINT;
   const json = execFileSync(command, [...prefix, '--profile', 'monitoring', 'config', '--format', 'json'], {
     cwd: root,
     encoding: 'utf8',
-    env: { ...process.env, ...secrets },
+    env,
   });
   return JSON.parse(json);
 }
@@ -127,7 +132,11 @@ describe('docker-compose.yml', () => {
     const mounted = monitoring.flatMap((name) => services[name]?.volumes ?? []).map((volume) => volume.source);
     expect(mounted.filter((source) => source.startsWith(root))).toHaveLength(6);
     for (const source of mounted.filter((path) => path.startsWith(root))) expect(existsSync(source)).toBe(true);
-    expect(services.worker?.environment?.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://otel-collector:4318');
+    // Traces off unless the env file names the collector: no process exports into the void.
+    expect(services.worker?.environment?.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('');
+    const traced = composeConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318' }).services;
+    for (const name of ['api', 'worker'])
+      expect(traced[name]?.environment?.OTEL_EXPORTER_OTLP_ENDPOINT, name).toBe('http://otel-collector:4318');
     // Passwords from the environment, never a default in the file.
     expect(Object.values(composeSecrets).map((secret) => secret.environment)).toEqual(
       expect.arrayContaining(['METRICS_PASSWORD', 'SMTP_PASSWORD', 'GRAFANA_ADMIN_PASSWORD']),

@@ -160,6 +160,8 @@ describe('OpenTelemetry traces', () => {
       spans.find((s) => s.name === 'POST flash /vouchers' && attribute(s, 'switch.message_id') === messageId),
     );
     expect(providerCall).toMatchObject({ traceId: root.traceId, service: 'voucher-switch-worker' });
+    // An operator searching by transaction id finds the provider's leg too, not only the API's.
+    expect(attribute(providerCall, 'switch.transaction_id')).toBe(transactionId);
     expect(providerTraceparents.get(`/providers/flash/vouchers ${messageId}`)).toBe(
       `00-${root.traceId}-${providerCall.spanId}-01`,
     );
