@@ -89,6 +89,13 @@ export async function runFaultSuite({
     const quiet = await waitForQuiescence(await stack.temporalClient(), plan.quiescenceMs);
     say(quiet === undefined ? 'transactions still running at the deadline' : 'quiescent; checking');
     const result = await check(stack, model);
+    const apiConnections = stack.apiConnections();
+    if (apiConnections.some((connections) => connections === 0)) {
+      result.problems.push({
+        kind: 'unexercised',
+        message: `an API process took no channel connection (${apiConnections.join(', ')}): several instances were not tested`,
+      });
+    }
     if (quiet === undefined) {
       result.problems.push({
         kind: 'unsettled',
@@ -104,6 +111,7 @@ export async function runFaultSuite({
       quiescenceSeconds: quiet === undefined ? undefined : Math.round(quiet / 1_000),
       totalSeconds: elapsed(),
       faults: faults.counts,
+      apiConnections,
       counts: model.counts,
       channel: channel.stats,
       check: result,

@@ -116,7 +116,8 @@ function afterApproval(advice: AdviceSent | undefined): Phase[] {
 }
 
 /** What a problem found means for the channel or the provider. */
-export type ProblemKind = 'lost' | 'duplicated' | 'unsettled' | 'inconsistent' | 'unreconciled';
+/** `unexercised`: the run did not test what it claims to, e.g. an API instance that took no traffic. */
+export type ProblemKind = 'lost' | 'duplicated' | 'unsettled' | 'inconsistent' | 'unreconciled' | 'unexercised';
 
 export interface Problem {
   kind: ProblemKind;

@@ -16,6 +16,8 @@ export interface RunFigures {
   quiescenceSeconds?: number;
   totalSeconds: number;
   faults: FaultCounts;
+  /** Channel connections each API process took from the balancer. */
+  apiConnections: number[];
   counts: Model['counts'];
   channel: ChannelStats;
   check: CheckResult;
@@ -89,6 +91,7 @@ export function report(f: RunFigures): string {
     ],
     ['SAF backlog when the provider came back', f.drains.map((d) => d.backlog).join(', ') || '—'],
     ['time to drain the SAF backlog', drained.join(', ') || '—'],
+    ['channel connections taken, by API process', f.apiConnections.join(', ')],
     ['transaction workflows / reporting rows', `${check.workflows} / ${check.reportingRows}`],
     [
       'vouchers (running voucher workflows) by state',

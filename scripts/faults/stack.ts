@@ -170,6 +170,8 @@ export async function startStack({ databaseUrl, logDir, log, instances = 1, apiW
     config,
     instances,
     apiWorker,
+    /** Channel connections the balancer gave each API process, in the order of their ports. */
+    apiConnections: () => apiPorts.map((port) => balancer.connectionsTo(port)),
     /** The oldest running worker's `/metrics` and its Temporal SDK's. */
     workerUrls: () => ({ metrics: running[0]?.metrics ?? '', sdkMetrics: running[0]?.sdkMetrics ?? '' }),
     /** Kills the oldest worker outright (SIGKILL), as a crash or an OOM kill would. */

@@ -16,6 +16,8 @@ type Target = { host: string; port: number };
 export async function startTcpProxy(target: Target | Target[]) {
   const targets = Array.isArray(target) ? target : [target];
   const open = new Set<Socket>();
+  /** Connections forwarded, by target port: how the load was spread. */
+  const forwarded = new Map<number, number>();
   let cut = false;
   let next = 0;
 
@@ -36,6 +38,7 @@ export async function startTcpProxy(target: Target | Target[]) {
     upstream.once('connect', () => {
       connected = true;
       if (cut || client.destroyed) return void upstream.destroy();
+      forwarded.set(chosen.port, (forwarded.get(chosen.port) ?? 0) + 1);
       upstream.once('close', () => client.destroy());
       client.pipe(upstream).pipe(client);
       client.resume();
@@ -59,6 +62,8 @@ export async function startTcpProxy(target: Target | Target[]) {
 
   return {
     port,
+    /** How many connections it has forwarded to the target on `port`. */
+    connectionsTo: (targetPort: number) => forwarded.get(targetPort) ?? 0,
     cut() {
       cut = true;
       // A reset, as when the server or the network goes away, not a polite close.
