@@ -154,6 +154,16 @@ describe('deploy/kubernetes, the production overlay', () => {
     ).toEqual([{ 'kubernetes.io/metadata.name': 'ingress-nginx' }, { 'kubernetes.io/metadata.name': 'monitoring' }]);
   });
 
+  it("divides a channel's rate limit among the API replicas, since each instance counts on its own", () => {
+    const config = find('ConfigMap', 'voucher-switch-config').data ?? {};
+    const replicas = find('Deployment', 'voucher-switch-api').spec.replicas;
+    const perInstance = Number(config.RATE_LIMIT_PER_SECOND);
+    expect(replicas).toBeGreaterThan(1);
+    // Together about the one-instance default (200 a second), never several times it.
+    expect(Math.abs(perInstance * replicas - 200)).toBeLessThanOrEqual(replicas);
+    expect(Number(config.RATE_LIMIT_BURST)).toBe(2 * perInstance);
+  });
+
   it('registers every search attribute the workflows set, with a Job', () => {
     const script = JSON.stringify(find('Job', 'voucher-switch-search-attributes').spec.template.spec.containers[0]);
     for (const { name } of searchAttributeDefinitions) expect(script).toContain(name);
