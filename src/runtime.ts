@@ -267,7 +267,11 @@ export function connectApi(
   };
   const app = switchApp(config, {
     reporting,
-    provisions: temporalTransactions('provision', submitProvision, gateway),
+    provisions: temporalTransactions('provision', submitProvision, gateway, (input) => ({
+      provider: input.provider,
+      voucherProvider: input.voucherProvider,
+      product: input.request.product?.productId,
+    })),
     redemptions: temporalTransactions('redemption', submitUse, gateway),
     refunds: temporalTransactions('refund', submitUse, gateway),
     vouchers: temporalVouchers(client, config.api.channelResponseTimeoutMs),

@@ -35,6 +35,7 @@ import {
   transactionSnapshot,
   voucherSnapshot,
 } from '../workflows/messages';
+import { type SearchFields, searchAttributePairs } from '../workflows/search-attributes';
 
 /** The part of a transaction's input the gateway reads. */
 interface TransactionInput {
@@ -96,16 +97,37 @@ export const transactionWorkflows: Record<TransactionType, string> = {
 
 type Decide = (snapshot: Lifecycle) => ChannelAnswer;
 
+/**
+ * The search attributes a transaction's start knows, set with the start: an operator finds it
+ * from its first moment (in flight at its provider, say), and its workflow upserts only what
+ * changes. `described` tells what a request names (a provision's provider and product).
+ */
+function startSearchFields<I>(
+  type: TransactionType,
+  origin: TransactionOrigin,
+  input: I | undefined,
+  described?: (input: I) => SearchFields,
+): SearchFields {
+  return {
+    transactionType: type,
+    channel: origin.channelId,
+    state: input === undefined ? 'AWAITING_REQUEST' : 'IN_FLIGHT',
+    ...(input !== undefined && described?.(input)),
+  };
+}
+
 export function temporalTransactions<I extends TransactionInput>(
   type: TransactionType,
   submitUpdate: UpdateDefinition<ChannelAnswer, [I, SubmissionMode]>,
   { client, taskQueue, responseTimeoutMs, abandonmentId, earlierRun, logger, eagerStart }: TemporalGatewayOptions,
+  described?: (input: I) => SearchFields,
 ): TransactionGateway<I> {
   /** Started by a reversal, the workflow has only its origin; started by its request, the request too. */
   const startOptions = (workflowId: string, origin: TransactionOrigin, input?: I) => ({
     workflowId,
     taskQueue,
     args: input === undefined ? [origin] : [origin, input],
+    typedSearchAttributes: searchAttributePairs(startSearchFields(type, origin, input, described)),
     workflowIdConflictPolicy: 'USE_EXISTING' as const,
     // A finished transaction is never started again: a late duplicate must not be processed twice.
     workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,

@@ -11,7 +11,7 @@ import {
 import type { Activities } from '../activities';
 import type { Lifecycle, TransactionOrigin, TransactionType } from '../domain/lifecycle';
 import { channelPaths, reportingWriteRefused, type TransactionReport } from '../domain/report';
-import { searchAttributes } from './search-attributes';
+import { type SearchFields, searchAttributes } from './search-attributes';
 
 /*
  * Recording a transaction: its row in the reporting copy, written after each step without ever
@@ -46,19 +46,26 @@ function refusedByTheCopy(failure: unknown): boolean {
 
 /**
  * A transaction that only answered for an earlier run: it keeps that run's state for its
- * queries and writes nothing, the reporting copy's row being the earlier run's.
+ * queries and writes nothing, the reporting copy's row being the earlier run's. Started with its
+ * request, it was shown in flight: it shows the earlier run's state instead.
  */
 export async function finishRepeat(state: Lifecycle): Promise<Lifecycle> {
+  if (workflowInfo().typedSearchAttributes.get(searchAttributes.state) !== undefined)
+    searchable()({ state: state.phase });
   await condition(allHandlersFinished);
   return state;
 }
 
-export type SearchFields = Partial<Record<keyof typeof searchAttributes, string | undefined>>;
-
-/** Keeps the workflow's search attributes (the Web UI's filters) up to date; sends only what changed. */
-export function searchable(initial: SearchFields = {}) {
-  const sent: SearchFields = {};
-  const update = (fields: SearchFields) => {
+/**
+ * Keeps the workflow's search attributes (the Web UI's filters) up to date; sends only what
+ * changed since the start, which sets what it knows (the API's `startSearchFields`).
+ */
+export function searchable() {
+  const atStart = workflowInfo().typedSearchAttributes;
+  const sent: SearchFields = Object.fromEntries(
+    Object.entries(searchAttributes).map(([field, key]) => [field, atStart.get(key)]),
+  );
+  return (fields: SearchFields) => {
     const changed = (Object.keys(fields) as (keyof SearchFields)[]).filter(
       (field) => fields[field] !== undefined && fields[field] !== sent[field],
     );
@@ -66,8 +73,6 @@ export function searchable(initial: SearchFields = {}) {
     for (const field of changed) sent[field] = fields[field];
     upsertSearchAttributes(changed.map((field) => ({ key: searchAttributes[field], value: fields[field] as string })));
   };
-  update(initial);
-  return update;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { defineSearchAttributeKey, type SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, type SearchAttributePair, type SearchAttributeType } from '@temporalio/common';
 
 /**
  * What operators filter transactions by in the Temporal Web UI, e.g.
@@ -18,3 +18,13 @@ export const searchAttributes = {
 export const searchAttributeDefinitions: { name: string; type: SearchAttributeType }[] = Object.values(
   searchAttributes,
 ).map((key) => ({ name: key.name, type: key.type }));
+
+/** Values of the switch's search attributes by field; an undefined one is left as it is. */
+export type SearchFields = Partial<Record<keyof typeof searchAttributes, string | undefined>>;
+
+/** The fields given, as the pairs a workflow's start takes (`typedSearchAttributes`). */
+export function searchAttributePairs(fields: SearchFields): SearchAttributePair[] {
+  return (Object.keys(fields) as (keyof SearchFields)[])
+    .filter((field) => fields[field] !== undefined)
+    .map((field) => ({ key: searchAttributes[field], value: fields[field] as string }));
+}

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { transactions } from '../../src/db/schema';
 import { workflowIdFor } from '../../src/domain/provision';
 import { ensure, temporalCli } from '../../src/temporal/binaries';
+import { searchAttributes } from '../../src/workflows/search-attributes';
 import { eventually } from '../helpers/eventually';
 import {
   makeAdvice,
@@ -79,6 +80,15 @@ describe('a message id whose workflow history was deleted', () => {
 
     const ledger = await sw.simulator.ledger({ channelMessageId: id });
     expect(ledger.map((e) => `${e.operation}:${e.outcome}`)).toEqual(['provision:ok', 'confirm:ok']);
+
+    // The new run started as in flight, as every request does; in the Web UI it ends showing the
+    // earlier run's state, which it answered for.
+    const shown = await eventually(async () => {
+      const run = await sw.client.workflow.getHandle(workflowIdFor('22222222', id)).describe();
+      const state = run.typedSearchAttributes.get(searchAttributes.state);
+      return run.status.name === 'COMPLETED' && state !== 'IN_FLIGHT' ? state : undefined;
+    });
+    expect(shown).toBe('CONFIRMED');
   });
 
   it('of a reversed provision: a retry gets VOUCHER_ALREADY_REVERSED, and the provider nothing', async () => {

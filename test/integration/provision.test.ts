@@ -49,6 +49,32 @@ describe('POST /suv/v1/vouchers', () => {
     expect((await handle.describe()).type).toBe('provisionVoucher');
   });
 
+  it('is found by its search attributes while in flight at its provider, and then upserts only its state', async () => {
+    await sw.simulator.behave({ provider: 'flash', operation: 'provision', mode: 'ok', delayMs: 4_000, count: 1 });
+    const request = makeProvisionRequest({ product: { productId: 'flash-1voucher' } });
+    const workflowId = workflowIdFor('22222222', request.id as string);
+    const answered = sw.post('/suv/v1/vouchers', request);
+
+    // What an operator types in the Web UI while the provider has not answered yet.
+    const query = `WorkflowId="${workflowId}" AND SwitchState="IN_FLIGHT" AND SwitchProvider="flash" AND SwitchChannel="22222222" AND SwitchProduct="flash-1voucher" AND SwitchTransactionType="provision"`;
+    const inFlight = await eventually(async () => {
+      for await (const found of sw.client.workflow.list({ query })) return found.workflowId;
+      return undefined;
+    });
+    expect(inFlight).toBe(workflowId);
+    expect((await answered).status).toBe(201);
+
+    // The start set what it knew; the answer changed the state alone, so only the state was
+    // upserted (Temporal's own TemporalChangeVersion upserts, one per patch, aside).
+    const history = await sw.client.workflow.getHandle(workflowId).fetchHistory();
+    const upserted = (history.events ?? []).flatMap((event) => {
+      const fields = event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {};
+      const ours = Object.keys(fields).filter((name) => name.startsWith('Switch'));
+      return ours.length > 0 ? [ours] : [];
+    });
+    expect(upserted).toEqual([['SwitchState']]);
+  });
+
   it('keeps the transaction and both legs in the reporting copy, with the voucher code masked', async () => {
     const request = makeProvisionRequest();
     const { body } = await sw.post('/suv/v1/vouchers', request);
