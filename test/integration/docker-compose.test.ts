@@ -99,6 +99,11 @@ describe('docker-compose.yml', () => {
     for (const step of ['setup-schema', 'update-schema', 'temporal/versioned', 'visibility/versioned'])
       expect(setup).toContain(step);
     expect(services.temporal?.environment).toMatchObject({ DB: 'postgres12', POSTGRES_PWD: secrets.POSTGRES_PASSWORD });
+    // The API starts transactions with search attributes, and the worker upserts them: both wait for their registration.
+    for (const name of ['api', 'worker'])
+      expect(services[name]?.depends_on?.['temporal-search-attributes'], name).toEqual(
+        expect.objectContaining({ condition: 'service_completed_successfully' }),
+      );
   });
 
   it('restarts every service by itself, and checks the health of every long-running one (the API and worker on /ready)', () => {
