@@ -11,7 +11,7 @@ import {
 import type { Activities } from '../activities';
 import type { Lifecycle, TransactionOrigin, TransactionType } from '../domain/lifecycle';
 import { channelPaths, reportingWriteRefused, type TransactionReport } from '../domain/report';
-import { type SearchFields, searchAttributes } from './search-attributes';
+import { type SearchFields, searchAttributePairs, searchAttributes } from './search-attributes';
 
 /*
  * Recording a transaction: its row in the reporting copy, written after each step without ever
@@ -71,7 +71,7 @@ export function searchable() {
     );
     if (changed.length === 0) return;
     for (const field of changed) sent[field] = fields[field];
-    upsertSearchAttributes(changed.map((field) => ({ key: searchAttributes[field], value: fields[field] as string })));
+    upsertSearchAttributes(searchAttributePairs(Object.fromEntries(changed.map((field) => [field, fields[field]]))));
   };
 }
 
