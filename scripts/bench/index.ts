@@ -15,11 +15,21 @@ import { Client, Connection } from '@temporalio/client';
 import { startDevServer } from '../../src/temporal/dev-server';
 import { measureCodec } from './codec';
 import { type Floor, type FloorShape, floorShapes, startFloor } from './floor';
-import { atConcurrency, atRate, type LoadFigures, type Target } from './load';
+import {
+  atConcurrency,
+  atRate,
+  figuresOf,
+  type LoadFigures,
+  type LoadSample,
+  sampleAtConcurrency,
+  sampleAtRate,
+  type Target,
+} from './load';
 import { type LoginFloodFigures, loginFlood } from './login-flood';
 import {
   type Measured,
   machine,
+  mergeProcessFigures,
   type ProcessFigures,
   sampleProcesses,
   stackLayout,
@@ -29,7 +39,7 @@ import {
 import { salesAtRate } from './sales';
 
 const quick = process.argv.includes('--quick');
-/** `--probe`: only the switch and the floor at c=8 and at 50/s, for trying one lever against another. */
+/** `--probe`: only the switch and the floor at c=8 and at 50/s, taken in turns, for trying one lever against another. */
 const probe = process.argv.includes('--probe');
 /** `--login-flood`: only the login flood, with the login guard off and on. */
 const floodOnly = process.argv.includes('--login-flood');
@@ -44,6 +54,9 @@ const plan = quick
   ? { seconds: 5, rateSeconds: 10, sustainedSeconds: 15, openProvisions: 1_000 }
   : { seconds: 20, rateSeconds: 60, sustainedSeconds: 60, openProvisions: 10_000 };
 const concurrencies = [1, 8, 32, 64];
+/** `--probe` takes each load in turns: this many of this many seconds per target. */
+const probeTurns = 4;
+const probeStretchSeconds = 5;
 const demoChannel = { id: '22222222', password: 'password' };
 
 const example = JSON.parse(
@@ -233,14 +246,39 @@ async function main() {
     if (!driven) return;
     const sampler = sampleProcesses(stack.processes);
     const figures = await drive(driven);
-    const run: Run = { phase, target, load, figures, processes: sampler.stop(), openWorkflows: await openWorkflows() };
+    record({ phase, target, load, figures, processes: sampler.stop(), openWorkflows: await openWorkflows() });
+  }
+
+  function record(run: Run) {
     runs.push(run);
+    const { phase, target, load, figures } = run;
     const { latencyMs: l } = figures;
     console.log(
       `${phase.padEnd(12)} ${target.padEnd(11)} ${load.padEnd(10)} ${String(figures.throughputPerSecond).padStart(7)}/s` +
         `  p50 ${l.p50} p99 ${l.p99} max ${l.max} ms  errors ${figures.errors}`,
     );
     for (const error of figures.sampleErrors) console.log(`    ${error}`);
+  }
+
+  /**
+   * One load on every target but the direct path, in turns of a few seconds each, as one run per
+   * target: a shared machine whose speed drifts during the run slows every target alike, so the
+   * ratios between them hold where figures taken one target after the other did not.
+   */
+  async function interleaved(phase: string, load: string, drive: (t: Target) => Promise<LoadSample>) {
+    const turns = new Map<Run['target'], { sample: LoadSample; processes: ProcessFigures[] }[]>();
+    for (let turn = 0; turn < probeTurns; turn++) {
+      for (const target of compared.filter((t) => t !== 'direct')) {
+        const sampler = sampleProcesses(stack.processes);
+        const sample = await drive(targets[target] as Target);
+        turns.set(target, [...(turns.get(target) ?? []), { sample, processes: sampler.stop() }]);
+      }
+    }
+    for (const [target, taken] of turns) {
+      const figures = figuresOf(taken.map((t) => t.sample));
+      const processes = mergeProcessFigures(taken.map((t) => ({ seconds: t.sample.seconds, processes: t.processes })));
+      record({ phase, target, load, figures, processes, openWorkflows: await openWorkflows() });
+    }
   }
 
   try {
@@ -258,12 +296,8 @@ async function main() {
       if (target) await atConcurrency(target, 8, 3); // warm-up: JIT, connections, workflow cache
     }
     if (probe) {
-      for (const target of compared.filter((t) => t !== 'direct')) {
-        await measure('concurrency', target, 'c=8', (t) => atConcurrency(t, 8, 15));
-      }
-      for (const target of compared.filter((t) => t !== 'direct')) {
-        await measure('rate', target, '50/s', (t) => atRate(t, 50, 15));
-      }
+      await interleaved('concurrency', 'c=8', (t) => sampleAtConcurrency(t, 8, probeStretchSeconds));
+      await interleaved('rate', '50/s', (t) => sampleAtRate(t, 50, probeStretchSeconds));
       // The capacity model's sale: provision, confirmation, redemption, its confirmation.
       await measure('sales', 'switch', '5 sales/s', () => salesAtRate(stack.apiUrl, 5, 20));
       return;

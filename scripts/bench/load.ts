@@ -24,8 +24,23 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
 
+/** What one stretch of load measured: its latencies (ms) and wrong answers, over `seconds`. */
+export interface LoadSample {
+  latencies: number[];
+  errors: string[];
+  seconds: number;
+}
+
 /** The figures of a run: its latencies (ms), its wrong answers, over `seconds`. */
 export function figures(latencies: number[], errors: string[], seconds: number): LoadFigures {
+  return figuresOf([{ latencies, errors, seconds }]);
+}
+
+/** The figures of stretches of the same load taken apart (interleaved with other targets'), as one run. */
+export function figuresOf(samples: LoadSample[]): LoadFigures {
+  const latencies = samples.flatMap((s) => s.latencies);
+  const errors = samples.flatMap((s) => s.errors);
+  const seconds = samples.reduce((sum, s) => sum + s.seconds, 0);
   const sorted = [...latencies].sort((a, b) => a - b);
   const round = (ms: number) => Math.round(ms * 10) / 10;
   return {
@@ -68,6 +83,15 @@ export async function atConcurrency(
   seconds: number,
   maxRequests = Number.POSITIVE_INFINITY,
 ): Promise<LoadFigures> {
+  return figuresOf([await sampleAtConcurrency(target, concurrency, seconds, maxRequests)]);
+}
+
+export async function sampleAtConcurrency(
+  target: Target,
+  concurrency: number,
+  seconds: number,
+  maxRequests = Number.POSITIVE_INFINITY,
+): Promise<LoadSample> {
   const pool = new Pool(target.url, { connections: concurrency, pipelining: 1 });
   const latencies: number[] = [];
   const errors: string[] = [];
@@ -84,7 +108,7 @@ export async function atConcurrency(
   );
   const elapsed = (performance.now() - started) / 1000;
   await pool.close();
-  return figures(latencies, errors, elapsed);
+  return { latencies, errors, seconds: elapsed };
 }
 
 /**
@@ -92,6 +116,10 @@ export async function atConcurrency(
  * when each was due, so a stall shows in the figures instead of slowing the load down.
  */
 export async function atRate(target: Target, perSecond: number, seconds: number): Promise<LoadFigures> {
+  return figuresOf([await sampleAtRate(target, perSecond, seconds)]);
+}
+
+export async function sampleAtRate(target: Target, perSecond: number, seconds: number): Promise<LoadSample> {
   const pool = new Pool(target.url, { connections: Math.max(8, perSecond), pipelining: 1 });
   const latencies: number[] = [];
   const errors: string[] = [];
@@ -107,5 +135,5 @@ export async function atRate(target: Target, perSecond: number, seconds: number)
   await Promise.all(inFlight);
   const elapsed = (performance.now() - started) / 1000;
   await pool.close();
-  return figures(latencies, errors, elapsed);
+  return { latencies, errors, seconds: elapsed };
 }

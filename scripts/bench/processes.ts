@@ -68,6 +68,21 @@ export function sampleProcesses(processes: Measured[]) {
   };
 }
 
+/** Per process, stretches of one load taken apart as one window: CPU weighted by each stretch's length, the highest RSS. */
+export function mergeProcessFigures(stretches: { seconds: number; processes: ProcessFigures[] }[]): ProcessFigures[] {
+  const total = stretches.reduce((sum, s) => sum + s.seconds, 0);
+  const names = stretches[0]?.processes.map((p) => p.name) ?? [];
+  return names.map((name) => {
+    const each = stretches.map((s) => ({ seconds: s.seconds, figures: s.processes.find((p) => p.name === name) }));
+    const cpu = each.reduce((sum, e) => sum + (e.figures?.cpuPercent ?? 0) * e.seconds, 0) / total;
+    return {
+      name,
+      cpuPercent: Math.round(cpu * 10) / 10,
+      maxRssMiB: Math.max(...each.map((e) => e.figures?.maxRssMiB ?? 0)),
+    };
+  });
+}
+
 function safe(read: () => number): number {
   try {
     return read();
