@@ -20,11 +20,10 @@ import {
 import type { Config } from './config';
 import type { ReportingStore } from './db/client';
 import { findEarlierRun, findVoucherKeyBySerial } from './db/queries/transactions';
-import type { TransactionType } from './domain/lifecycle';
+import type { LastingState, TransactionType } from './domain/lifecycle';
 import type { ProviderRegistry } from './domain/provider-protocol';
 import { type ProviderId, providerIds } from './domain/providers';
 import { type ProvisionInput, switchReferenceFor } from './domain/provision';
-import type { LastingState } from './domain/report';
 import type { BusinessDay } from './domain/settlement';
 import type { UseInput } from './domain/use';
 import { listen, type RunningServer } from './http-server';

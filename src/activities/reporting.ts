@@ -8,9 +8,10 @@ import {
   upsertTransaction,
 } from '../db/queries/transactions';
 import { storableJson } from '../domain/json-text';
+import type { LastingState } from '../domain/lifecycle';
 import { maskCode, maskSensitive } from '../domain/masking';
 import type { LegTrace } from '../domain/provider-protocol';
-import { type LastingState, lastingState, reportingWriteRefused, type TransactionReport } from '../domain/report';
+import { lastingState, reportingWriteRefused, type TransactionReport } from '../domain/report';
 import type { Metrics } from '../metrics';
 import type { Sealer } from '../temporal/sealed';
 

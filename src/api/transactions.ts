@@ -11,6 +11,7 @@ import {
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import type { ChannelAnswer } from '../contract/answers';
 import { type ErrorKind, SwitchError } from '../domain/errors';
+import type { LastingState } from '../domain/lifecycle';
 import {
   answerRepeatedSubmission,
   type ChannelAdvice,
@@ -23,7 +24,6 @@ import {
   type TransactionOrigin,
   type TransactionType,
 } from '../domain/lifecycle';
-import type { LastingState } from '../domain/report';
 import type { VoucherRecord } from '../domain/voucher';
 import type { Logger } from '../log';
 import {
@@ -88,6 +88,9 @@ function outcomeLate(id: string) {
 /** How long the switch tries to record its reversal of a transaction it could not answer for. */
 const abandonTimeoutMs = 5_000;
 
+/** How long a request waits for the reporting copy's word on earlier runs of its id: as long as the workflow's own look-up. */
+const earlierRunLookUpMs = 1_000;
+
 /** Each transaction type's workflow. */
 export const transactionWorkflows: Record<TransactionType, string> = {
   provision: 'provisionVoucher',
@@ -111,7 +114,7 @@ function startSearchFields<I>(
   return {
     transactionType: type,
     channel: origin.channelId,
-    state: input === undefined ? 'AWAITING_REQUEST' : 'IN_FLIGHT',
+    state: input === undefined ? 'AWAITING_REQUEST' : (origin.earlierRun?.phase ?? 'IN_FLIGHT'),
     ...(input !== undefined && described?.(input)),
   };
 }
@@ -141,8 +144,13 @@ export function temporalTransactions<I extends TransactionInput>(
    * task runs on this process's worker without a trip through the server's matching; if this
    * process dies with it, the task times out and another worker takes it.
    */
-  async function submitEagerly(input: I, mode: SubmissionMode, updateId: string, started: (eager: boolean) => void) {
-    const origin = { channelId: input.channelId, messageId: input.request.id };
+  async function submitEagerly(
+    input: I,
+    origin: TransactionOrigin,
+    mode: SubmissionMode,
+    updateId: string,
+    started: (eager: boolean) => void,
+  ) {
     const handle = await client.workflow.start(transactionWorkflows[type], {
       ...startOptions(input.transactionId, origin, input),
       requestEagerStart: true,
@@ -285,12 +293,35 @@ export function temporalTransactions<I extends TransactionInput>(
     return current ?? (await earlierRun(workflowId));
   }
 
+  /**
+   * What the reporting copy knows of an earlier run of the id (null: nothing), for a run started
+   * with its request: the workflow then need not look itself. Bounded like the workflow's own
+   * look-up; past the bound, or with the copy out of reach, nothing is said and the workflow looks.
+   */
+  async function earlierRunAtStart(transactionId: string): Promise<LastingState | null | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), earlierRunLookUpMs);
+    });
+    try {
+      return await Promise.race([earlierRun(transactionId).then((found) => found ?? null), bound]);
+    } catch {
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   return {
-    submit(input, mode) {
-      const origin = { channelId: input.channelId, messageId: input.request.id };
+    async submit(input, mode) {
+      const origin: TransactionOrigin = {
+        channelId: input.channelId,
+        messageId: input.request.id,
+        earlierRun: await earlierRunAtStart(input.transactionId),
+      };
       return submitOrAbandon(input, mode, (updateId) =>
         eagerStart
-          ? submitEagerly(input, mode, updateId, (eager) => eagerStart.started(type, eager))
+          ? submitEagerly(input, origin, mode, updateId, (eager) => eagerStart.started(type, eager))
           : client.workflow.executeUpdateWithStart(submitUpdate, {
               args: [input, mode],
               updateId,

@@ -17,7 +17,21 @@ export type TransactionType = 'provision' | 'redemption' | 'refund';
 export interface TransactionOrigin {
   channelId: string;
   messageId: string;
+  /**
+   * What the reporting copy held for this message id when the API started the run with its
+   * request: an earlier run's state (that run's history since deleted), or null for none. Absent
+   * when the API could not look in time, and in runs started before it looked: the workflow then
+   * looks itself.
+   */
+  earlierRun?: LastingState | null;
 }
+
+/**
+ * What the reporting copy keeps of a transaction's state for as long as it keeps the
+ * transaction, past its workflow's history: enough to answer its message id again (the answer,
+ * with the voucher, and the advices), without the message traces, which have rows of their own.
+ */
+export type LastingState = Pick<Lifecycle, 'phase' | 'answer' | 'channelError' | 'earlyReversalId' | 'advices'>;
 
 export type Phase =
   /** Only a reversal has arrived: the request was never seen. */

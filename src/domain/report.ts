@@ -1,4 +1,4 @@
-import type { Lifecycle, TransactionType } from './lifecycle';
+import type { LastingState, Lifecycle, TransactionType } from './lifecycle';
 import type { LegTrace } from './provider-protocol';
 import type { ProviderId } from './providers';
 import type { ProvisionAttempt, ProvisionInput } from './provision';
@@ -46,13 +46,6 @@ export const channelPaths: Record<TransactionType, string> = {
   redemption: '/suv/v1/redemptions',
   refund: '/suv/v1/refunds',
 };
-
-/**
- * What the reporting copy keeps of a transaction's state for as long as it keeps the
- * transaction, past its workflow's history: enough to answer its message id again (the answer,
- * with the voucher, and the advices), without the message traces, which have rows of their own.
- */
-export type LastingState = Pick<Lifecycle, 'phase' | 'answer' | 'channelError' | 'earlyReversalId' | 'advices'>;
 
 export function lastingState({ phase, answer, channelError, earlyReversalId, advices }: Lifecycle): LastingState {
   return {

@@ -19,6 +19,7 @@ import {
   answerRepeatedSubmission,
   decideConfirm,
   decideReverse,
+  type LastingState,
   type Lifecycle,
   type SubmissionMode,
   settle,
@@ -59,6 +60,11 @@ const { findEarlierRun: findEarlierRunDurably } = proxyActivities<Activities>({
 
 /** The patch under which a transaction first looks for an earlier run of its workflow id in the reporting copy. */
 const earlierRunCheck = 'earlier-run-check';
+/**
+ * The patch under which a transaction started with its request takes the API's look-up from its
+ * start instead: a local activity, and a trip of the workflow task, fewer on every request.
+ */
+const earlierRunFromStart = 'earlier-run-from-start';
 /** The patches under which messages that arrive together are taken one after another. */
 const requestWaitsForAdvice = 'request-waits-for-advice';
 const earlierRunForAdviceDurably = 'earlier-run-for-advice-durably';
@@ -102,6 +108,8 @@ export async function receiveRequest<I extends { request: { id: string } }>(
   submit: UpdateDefinition<ChannelAnswer, [I, SubmissionMode]>,
   options: {
     startedWith?: I;
+    /** What the API found of an earlier run when it started this one with the request (`TransactionOrigin.earlierRun`). */
+    earlierRunAtStart?: LastingState | null;
     lock?: SettlementLock;
     /** Whether what an accepted advice sets in motion is in place; the channel's 202 waits for it. */
     adviceInEffect?: () => boolean;
@@ -113,6 +121,7 @@ export async function receiveRequest<I extends { request: { id: string } }>(
 ): Promise<ReceivedRequest<I>> {
   const {
     startedWith,
+    earlierRunAtStart,
     lock = { held: false },
     adviceInEffect = () => true,
     answerInEffect = () => true,
@@ -126,7 +135,7 @@ export async function receiveRequest<I extends { request: { id: string } }>(
   const duplicates = new Set<string>();
   // Advices that arrive while the provider is being asked, or while a settlement is under way, wait.
   const notInFlight = () => state.phase !== 'IN_FLIGHT' && !lock.held;
-  const adoptEarlierRun = earlierRunOnce(state);
+  const adoptEarlierRun = earlierRunOnce(state, earlierRunAtStart);
 
   setHandler(transactionSnapshot, () => state);
 
@@ -239,25 +248,35 @@ export async function receiveRequest<I extends { request: { id: string } }>(
 
 /**
  * Looks once for an earlier run of this workflow id in the reporting copy, and when there is
- * one takes its state over. The reporting copy being out of reach is no reason to hold up a
- * transaction: it is then taken as new.
+ * one takes its state over. What the API found when it started the run answers without asking
+ * again. The reporting copy being out of reach is no reason to hold up a transaction: it is then
+ * taken as new.
  */
-function earlierRunOnce(state: Lifecycle): (lookUp?: typeof findEarlierRunNow) => Promise<boolean> {
+function earlierRunOnce(
+  state: Lifecycle,
+  atStart: LastingState | null | undefined,
+): (lookUp?: typeof findEarlierRunNow) => Promise<boolean> {
   let found: Promise<boolean> | undefined;
   return (lookUp = findEarlierRunNow) => {
     found ??= (async () => {
-      if (!patched(earlierRunCheck)) return false;
-      const { workflowId, runId } = workflowInfo();
-      const earlier = await lookUp({ transactionId: workflowId, runId }).catch((error: Error) => {
-        log.warn('earlier runs could not be looked for', { error: error.message });
-        return undefined;
-      });
+      const earlier =
+        atStart !== undefined && patched(earlierRunFromStart) ? (atStart ?? undefined) : await lookFor(lookUp);
       if (!earlier) return false;
       Object.assign(state, earlier, { earlierRun: true });
       return true;
     })();
     return found;
   };
+}
+
+/** Looks in the reporting copy for an earlier run of this workflow id. */
+async function lookFor(lookUp: typeof findEarlierRunNow): Promise<LastingState | undefined> {
+  if (!patched(earlierRunCheck)) return undefined;
+  const { workflowId, runId } = workflowInfo();
+  return lookUp({ transactionId: workflowId, runId }).catch((error: Error) => {
+    log.warn('earlier runs could not be looked for', { error: error.message });
+    return undefined;
+  });
 }
 
 /**

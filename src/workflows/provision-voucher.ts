@@ -48,6 +48,7 @@ export async function provisionVoucher(origin?: TransactionOrigin, request?: Pro
   let usableVoucher: UsableVoucher | undefined;
   const received = await receiveRequest('provision', state, submitProvision, {
     startedWith: request,
+    earlierRunAtStart: origin?.earlierRun,
     lock,
     adviceInEffect: () => ready.voucherWorkflow || state.phase !== 'CONFIRMED',
     answerInEffect: () => ready.answer,

@@ -46,6 +46,7 @@ async function useVoucher(use: VoucherUse, origin?: TransactionOrigin, request?:
     (state.phase !== 'CONFIRMED' && state.phase !== 'REVERSED') || toldVoucher === state.phase;
   const received = await receiveRequest(use, state, submitUse, {
     startedWith: request,
+    earlierRunAtStart: origin?.earlierRun,
     adviceInEffect: voucherKnowsSettlement,
   });
   if (received.earlierRun) return finishRepeat(state);

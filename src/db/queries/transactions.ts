@@ -1,6 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
-import type { Phase } from '../../domain/lifecycle';
-import type { LastingState } from '../../domain/report';
+import type { LastingState, Phase } from '../../domain/lifecycle';
 import type { ReportingDb } from '../client';
 import { advices, messageTraces, transactions } from '../schema';
 
