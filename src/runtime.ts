@@ -238,6 +238,8 @@ export function connectApi(
   metrics?: Metrics,
   tracing?: Tracing,
   worker?: Pick<RunningWorker, 'connection'>,
+  /** Whether `reporting` is the copy the workers write (PostgreSQL, or a PGlite shared in process). */
+  copyIsTheWorkers = true,
 ): ConnectedApi {
   // A worker in this process lends its connection, so that the server hands it the first task of
   // each transaction the API starts; the worker closes it.
@@ -258,6 +260,7 @@ export function connectApi(
     abandonmentId: (transactionId: string) => referenceFor(`${transactionId}#abandoned`),
     earlierRun: (transactionId: string) =>
       findEarlierRun(reporting.db, (sealed) => sealer.unseal<LastingState>(sealed), transactionId),
+    earlierRunsAtStart: copyIsTheWorkers,
     logger,
     eagerStart: worker && {
       started: (type: TransactionType, eager: boolean) =>

@@ -72,5 +72,15 @@ if (config.worker.inApi) {
     process.exit(1);
   });
 }
-api = connectApi(config, address, store, log, metrics, tracing, worker);
+// An API process's own PGlite is not the copy the worker processes write: there, workflows look for earlier runs themselves.
+api = connectApi(
+  config,
+  address,
+  store,
+  log,
+  metrics,
+  tracing,
+  worker,
+  store.kind === 'postgres' || worker !== undefined,
+);
 log.info({ url: server.url, temporal: address, worker: config.worker.inApi }, 'channel API listening');

@@ -1,3 +1,4 @@
+import { createAnsweredProvisionActivities } from './answered-provision';
 import { type BackOfficeActivityDeps, createBackOfficeActivities } from './back-office';
 import { createProviderActivities, type ProviderActivityDeps } from './provider';
 import { createReportingActivities, type ReportingActivityDeps } from './reporting';
@@ -10,9 +11,12 @@ export type ActivityDeps = ProviderActivityDeps &
 
 /** All activities, built from their dependencies; the worker registers the result. */
 export function createActivities(deps: ActivityDeps) {
+  const provider = createProviderActivities(deps);
+  const reporting = createReportingActivities(deps);
   return {
-    ...createProviderActivities(deps),
-    ...createReportingActivities(deps),
+    ...provider,
+    ...reporting,
+    ...createAnsweredProvisionActivities(provider, reporting),
     ...createSettlementActivities(deps),
     ...createBackOfficeActivities(deps),
   };

@@ -26,6 +26,7 @@ import {
 } from '../domain/lifecycle';
 import type { VoucherRecord } from '../domain/voucher';
 import type { Logger } from '../log';
+import { within } from '../within';
 import {
   type Abandonment,
   abandonTransaction,
@@ -67,6 +68,12 @@ export interface TemporalGatewayOptions {
   abandonmentId(transactionId: string): string;
   /** A transaction whose workflow's history is gone, from the reporting copy. */
   earlierRun(transactionId: string): Promise<LastingState | undefined>;
+  /**
+   * Whether the API looks for earlier runs before it starts a run with its request: only when
+   * its reporting copy is the one the workers write (PostgreSQL, or a PGlite they share in
+   * process); otherwise each workflow looks in its own worker's.
+   */
+  earlierRunsAtStart: boolean;
   logger: Pick<Logger, 'warn'>;
   /**
    * Start, then send the request as an update, asking the server for the first task eagerly:
@@ -122,7 +129,16 @@ function startSearchFields<I>(
 export function temporalTransactions<I extends TransactionInput>(
   type: TransactionType,
   submitUpdate: UpdateDefinition<ChannelAnswer, [I, SubmissionMode]>,
-  { client, taskQueue, responseTimeoutMs, abandonmentId, earlierRun, logger, eagerStart }: TemporalGatewayOptions,
+  {
+    client,
+    taskQueue,
+    responseTimeoutMs,
+    abandonmentId,
+    earlierRun,
+    earlierRunsAtStart,
+    logger,
+    eagerStart,
+  }: TemporalGatewayOptions,
   described?: (input: I) => SearchFields,
 ): TransactionGateway<I> {
   /** Started by a reversal, the workflow has only its origin; started by its request, the request too. */
@@ -171,8 +187,8 @@ export function temporalTransactions<I extends TransactionInput>(
     id: string,
     call: () => Promise<ChannelAnswer>,
     decide: Decide,
+    deadline = Date.now() + responseTimeoutMs,
   ): Promise<ChannelAnswer | undefined> {
-    const deadline = Date.now() + responseTimeoutMs;
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await client.withDeadline(deadline, call);
@@ -216,6 +232,7 @@ export function temporalTransactions<I extends TransactionInput>(
     input: I,
     mode: SubmissionMode,
     call: (updateId: string) => Promise<ChannelAnswer>,
+    deadline?: number,
   ): Promise<ChannelAnswer | undefined> {
     const { transactionId, request } = input;
     const updateId = randomUUID();
@@ -225,6 +242,7 @@ export function temporalTransactions<I extends TransactionInput>(
         request.id,
         () => call(updateId),
         (s) => answerRepeatedSubmission(type, s, request.id, mode),
+        deadline,
       );
     } catch (error) {
       const failure =
@@ -296,37 +314,43 @@ export function temporalTransactions<I extends TransactionInput>(
   /**
    * What the reporting copy knows of an earlier run of the id (null: nothing), for a run started
    * with its request: the workflow then need not look itself. Bounded like the workflow's own
-   * look-up; past the bound, or with the copy out of reach, nothing is said and the workflow looks.
+   * look-up, and within the channel's deadline; past the bound, with the copy out of reach, or
+   * when this process's copy is not the workers' (`earlierRunsAtStart` off), nothing is said and
+   * the workflow looks.
    */
-  async function earlierRunAtStart(transactionId: string): Promise<LastingState | null | undefined> {
-    let timer: NodeJS.Timeout | undefined;
-    const bound = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), earlierRunLookUpMs);
-    });
-    try {
-      return await Promise.race([earlierRun(transactionId).then((found) => found ?? null), bound]);
-    } catch {
-      return undefined;
-    } finally {
-      clearTimeout(timer);
-    }
+  async function earlierRunAtStart(transactionId: string, deadline: number): Promise<LastingState | null | undefined> {
+    if (!earlierRunsAtStart) return undefined;
+    const lookUp = earlierRun(transactionId).then(
+      (found) => found ?? null,
+      (error: unknown) => {
+        logger.warn({ err: error, transactionId }, 'earlier runs could not be looked for; the workflow looks');
+        return undefined;
+      },
+    );
+    return within(Math.min(earlierRunLookUpMs, deadline - Date.now()), lookUp, undefined);
   }
 
   return {
     async submit(input, mode) {
+      // The channel's wait starts now: the look-up comes out of it.
+      const deadline = Date.now() + responseTimeoutMs;
       const origin: TransactionOrigin = {
         channelId: input.channelId,
         messageId: input.request.id,
-        earlierRun: await earlierRunAtStart(input.transactionId),
+        earlierRun: await earlierRunAtStart(input.transactionId, deadline),
       };
-      return submitOrAbandon(input, mode, (updateId) =>
-        eagerStart
-          ? submitEagerly(input, origin, mode, updateId, (eager) => eagerStart.started(type, eager))
-          : client.workflow.executeUpdateWithStart(submitUpdate, {
-              args: [input, mode],
-              updateId,
-              startWorkflowOperation: startOperation(input.transactionId, origin, input),
-            }),
+      return submitOrAbandon(
+        input,
+        mode,
+        (updateId) =>
+          eagerStart
+            ? submitEagerly(input, origin, mode, updateId, (eager) => eagerStart.started(type, eager))
+            : client.workflow.executeUpdateWithStart(submitUpdate, {
+                args: [input, mode],
+                updateId,
+                startWorkflowOperation: startOperation(input.transactionId, origin, input),
+              }),
+        deadline,
       ) as Promise<ChannelAnswer>; // a started workflow always exists
     },
     retryExisting(input) {

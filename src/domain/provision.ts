@@ -1,7 +1,7 @@
 import type { ErrorAnswer, ProvisionAnswer } from '../contract/answers';
 import type { ProvisionRequest } from '../contract/provision';
 import { channelFaultTypes, type ErrorKind, errorAnswer } from './errors';
-import type { Phase, TransactionType } from './lifecycle';
+import type { Lifecycle, Phase, TransactionType } from './lifecycle';
 import type { ProviderExchange, ProviderFailure, ProvisionedVoucher, ProvisionOrder } from './provider-protocol';
 import type { ProviderCapabilities, ProviderId } from './providers';
 
@@ -167,6 +167,19 @@ const providerFailureMessages: Record<keyof typeof failureKinds, string> = {
  * The phase after the provider's answer. A failure that leaves the outcome unknown counts as
  * reversed: the switch reverses it at the provider by itself.
  */
+/**
+ * A provision as its provider's answer leaves it: the channel's answer, when it was given, the
+ * provider leg and the phase. Settling a failure is the workflow's own. The workflow applies it,
+ * and so does the activity that writes the first row with the answer, so both see one state.
+ */
+export function answered(state: Lifecycle, input: ProvisionInput, attempt: ProvisionAttempt, at: string): Lifecycle {
+  state.answer = answerProvision(input, attempt);
+  state.answeredAt = at;
+  state.providerLeg = attempt.trace;
+  state.phase = phaseAfter(attempt);
+  return state;
+}
+
 export function phaseAfter(result: ProviderResult<unknown>): Phase {
   if (result.ok) return 'APPROVED';
   return result.failure.kind === 'declined' ? 'DECLINED' : 'REVERSED';

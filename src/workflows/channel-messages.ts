@@ -61,10 +61,11 @@ const { findEarlierRun: findEarlierRunDurably } = proxyActivities<Activities>({
 /** The patch under which a transaction first looks for an earlier run of its workflow id in the reporting copy. */
 const earlierRunCheck = 'earlier-run-check';
 /**
- * The patch under which a transaction started with its request takes the API's look-up from its
- * start instead: a local activity, and a trip of the workflow task, fewer on every request.
+ * The patch under which a request's answer takes one activity in its workflow task: a
+ * transaction started with its request takes the API's look-up for earlier runs from its start,
+ * and a provision's first reporting row is written by the activity that asks the provider.
  */
-const earlierRunFromStart = 'earlier-run-from-start';
+export const answerInOneActivity = 'answer-in-one-activity';
 /** The patches under which messages that arrive together are taken one after another. */
 const requestWaitsForAdvice = 'request-waits-for-advice';
 const earlierRunForAdviceDurably = 'earlier-run-for-advice-durably';
@@ -259,8 +260,10 @@ function earlierRunOnce(
   let found: Promise<boolean> | undefined;
   return (lookUp = findEarlierRunNow) => {
     found ??= (async () => {
-      const earlier =
-        atStart !== undefined && patched(earlierRunFromStart) ? (atStart ?? undefined) : await lookFor(lookUp);
+      // A run reset by an operator keeps its start's arguments, which predate the run it replaces: it looks.
+      const { runId, firstExecutionRunId } = workflowInfo();
+      const fromStart = atStart !== undefined && runId === firstExecutionRunId && patched(answerInOneActivity);
+      const earlier = fromStart ? (atStart ?? undefined) : await lookFor(lookUp);
       if (!earlier) return false;
       Object.assign(state, earlier, { earlierRun: true });
       return true;
@@ -271,7 +274,8 @@ function earlierRunOnce(
 
 /** Looks in the reporting copy for an earlier run of this workflow id. */
 async function lookFor(lookUp: typeof findEarlierRunNow): Promise<LastingState | undefined> {
-  if (!patched(earlierRunCheck)) return undefined;
+  // A workflow under the later patch looks too, without a marker of this one's.
+  if (!(patched(answerInOneActivity) || patched(earlierRunCheck))) return undefined;
   const { workflowId, runId } = workflowInfo();
   return lookUp({ transactionId: workflowId, runId }).catch((error: Error) => {
     log.warn('earlier runs could not be looked for', { error: error.message });

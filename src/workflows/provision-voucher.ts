@@ -1,19 +1,13 @@
 import { condition, getExternalWorkflowHandle, patched, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
+import type { RecordedProvisionAttempt } from '../activities/answered-provision';
 import { isProvisionAnswer } from '../contract/answers';
 import { type AdviceTarget, pendingAdvice } from '../domain/advices';
 import { type Lifecycle, newLifecycle, settle, type TransactionOrigin } from '../domain/lifecycle';
 import { capabilitiesOf, type ProviderCapabilities, providerProfiles } from '../domain/providers';
-import {
-  answerProvision,
-  type ProvisionAttempt,
-  type ProvisionInput,
-  phaseAfter,
-  provisionOrder,
-  switchReversalReason,
-} from '../domain/provision';
+import { answered, type ProvisionInput, provisionOrder, switchReversalReason } from '../domain/provision';
 import { provisionReport } from '../domain/report';
 import { type ClaimAnswer, refusedClaimAnswer, voucherRecordOf, voucherWorkflowId } from '../domain/voucher';
-import { awaitSettlement, receiveRequest, type SettlementLock } from './channel-messages';
+import { answerInOneActivity, awaitSettlement, receiveRequest, type SettlementLock } from './channel-messages';
 import { claimAnswered, type ReversalAdvice, submitProvision, voucherEvent } from './messages';
 import { askProvider, storeAndForward } from './provider-leg';
 import { finishEarlyReversal, finishRepeat, reportingChain } from './recording';
@@ -60,7 +54,8 @@ export async function provisionVoucher(origin?: TransactionOrigin, request?: Pro
 
   const { attempt, target, voucher } = await askForTheVoucher(input, state);
   const reporting = reportingChain(() => provisionReport(input, attempt, state, workflowInfo().runId));
-  reporting.record();
+  if (attempt.answerRecordedAt === undefined) reporting.record();
+  else reporting.recordedWithTheAnswer();
   if (
     voucher &&
     input.messaging === 'single' &&
@@ -95,13 +90,18 @@ async function askForTheVoucher(input: ProvisionInput, state: Lifecycle) {
   state.provider = input.provider;
   const capabilities = input.capabilities ?? capabilitiesOf(providerProfiles[input.provider]);
   const order = provisionOrder(input);
-  const attempt: ProvisionAttempt = await askProvider(capabilities.supportsRetries, input.deadlineMs, order, (a) =>
-    a.provisionAtProvider({ provider: input.provider, order, deadlineMs: input.deadlineMs }),
+  const call = { provider: input.provider, order, deadlineMs: input.deadlineMs };
+  // The first row goes with the provider's call: the row the first write below would make.
+  const firstRow = patched(answerInOneActivity)
+    ? { input, state: { ...state }, runId: workflowInfo().runId, revision: 1 }
+    : undefined;
+  const attempt: RecordedProvisionAttempt = await askProvider(
+    capabilities.supportsRetries,
+    input.deadlineMs,
+    order,
+    (a) => (firstRow ? a.provisionAndRecord({ call, firstRow }) : a.provisionAtProvider(call)),
   );
-  state.answer = answerProvision(input, attempt);
-  state.answeredAt = new Date().toISOString();
-  state.providerLeg = attempt.trace;
-  state.phase = phaseAfter(attempt);
+  answered(state, input, attempt, attempt.answerRecordedAt ?? new Date().toISOString());
   if (!attempt.ok && state.phase === 'REVERSED') {
     const reason = switchReversalReason(attempt.failure);
     settle(state, { kind: 'reverse', id: uuid4(), origin: 'switch', reason }, new Date());

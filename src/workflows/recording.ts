@@ -11,6 +11,7 @@ import {
 import type { Activities } from '../activities';
 import type { Lifecycle, TransactionOrigin, TransactionType } from '../domain/lifecycle';
 import { channelPaths, reportingWriteRefused, type TransactionReport } from '../domain/report';
+import { answerInOneActivity } from './channel-messages';
 import { type SearchFields, searchAttributePairs, searchAttributes } from './search-attributes';
 
 /*
@@ -108,8 +109,9 @@ export function reportingChain(report: () => TransactionReport) {
   let recording = Promise.resolve();
   let revision = 0;
   const describe = searchable();
-  // Workflows that began writing with durable activities only go on that way when replayed.
-  const localFirst = patched(localReportingWrite);
+  // Workflows that began writing with durable activities only go on that way when replayed. A
+  // workflow under the later patch writes local-first too, without a marker of this one's.
+  const localFirst = patched(answerInOneActivity) || patched(localReportingWrite);
   const durably = (snapshot: TransactionReport) => recordTransaction(snapshot);
   const write = (snapshot: TransactionReport) =>
     (localFirst
@@ -122,20 +124,27 @@ export function reportingChain(report: () => TransactionReport) {
       // Never in the transaction's way: the refusal is noted in its state, and counted and logged by the activity.
       snapshot.lifecycle.reportingRefused = ((failure.cause as Error | undefined) ?? failure).message;
     });
+  const describeNow = (snapshot: TransactionReport) =>
+    describe({
+      transactionType: snapshot.type,
+      channel: snapshot.channelId,
+      provider: snapshot.provider,
+      voucherProvider: snapshot.voucherProvider,
+      product: snapshot.productId,
+      state: snapshot.lifecycle.phase,
+    });
   return {
     /** Records the transaction as it is now, in the reporting copy and in its search attributes. */
     record() {
       revision += 1;
       const snapshot = { ...report(), revision };
-      describe({
-        transactionType: snapshot.type,
-        channel: snapshot.channelId,
-        provider: snapshot.provider,
-        voucherProvider: snapshot.voucherProvider,
-        product: snapshot.productId,
-        state: snapshot.lifecycle.phase,
-      });
+      describeNow(snapshot);
       recording = recording.then(() => write(snapshot));
+    },
+    /** The first write, made by the activity that had the provider's answer: only the search attributes are left. */
+    recordedWithTheAnswer() {
+      revision += 1;
+      describeNow(report());
     },
     /** Waits for the last write, then for every handler, so the workflow can finish. */
     async finish() {

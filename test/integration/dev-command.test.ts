@@ -80,7 +80,7 @@ describe('npm run dev', () => {
     );
     // The Temporal SDK's view inside the worker, on its own port: the provider call ran there.
     expect(await (await fetch(`http://127.0.0.1:${sdkMetrics}/metrics`)).text()).toMatch(
-      /temporal_local_activity_execution_latency_seconds_count\{activity_type="provisionAtProvider"[^}]*\} 1/,
+      /temporal_local_activity_execution_latency_seconds_count\{activity_type="provisionAndRecord"[^}]*\} 1/,
     );
 
     // The operator finds the transaction in the Temporal Web UI (through the UI server's own API).

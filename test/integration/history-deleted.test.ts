@@ -74,7 +74,7 @@ describe('a message id whose workflow history was deleted', () => {
     expect(first.status).toBe(201);
     // The API looked in the reporting copy before it started the run: the workflow does not look again.
     const workflowId = workflowIdFor('22222222', id);
-    expect(await localActivities(workflowId)).toEqual(['provisionAtProvider', 'recordTransaction']);
+    expect(await localActivities(workflowId)).toEqual(['provisionAndRecord']);
     expect((await sw.post('/suv/v1/vouchers/confirmations', makeAdvice(id))).status).toBe(202);
     await finishedAndForgotten(workflowId, 'CONFIRMED');
 
