@@ -1,6 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { providerIds } from './domain/providers';
 import { listen, type RunningServer } from './http-server';
+import { within } from './within';
 
 /** Store-and-forward advices of one provider, as `safBacklog` (db/queries/operations.ts) counts them. */
 export interface SafBacklog {
@@ -113,12 +114,10 @@ function registerBacklog(registry: Registry, backlog: () => Promise<SafBacklog[]
   // prom-client collects both gauges concurrently at each scrape: they share one read.
   let reading: Promise<SafBacklog[] | undefined> | undefined;
   const read = () =>
-    (reading ??= withinTwoSeconds(backlog())
-      // An unreadable store drops the series (unknown) rather than failing the whole scrape.
-      .catch(() => undefined)
-      .finally(() => {
-        reading = undefined;
-      }));
+    // An unreadable store drops the series (unknown) rather than failing the whole scrape.
+    (reading ??= within(scrapeWaitMs, backlog(), undefined).finally(() => {
+      reading = undefined;
+    }));
   const gauge = (name: string, help: string, value: (row: SafBacklog) => number) =>
     new Gauge({
       name,
@@ -149,7 +148,7 @@ function registerOpenTransactions(registry: Registry, read: () => Promise<OpenTr
     labelNames: ['type', 'state'] as const,
     registers: [registry],
     async collect() {
-      const rows = await withinTwoSeconds(read()).catch(() => undefined);
+      const rows = await within(scrapeWaitMs, read(), undefined);
       this.reset();
       if (!rows) return;
       for (const type of ['provision', 'redemption', 'refund'])
@@ -169,13 +168,7 @@ export async function scrape(registry: Registry): Promise<Response> {
  * scrape, and the process would look down): past two seconds, a dependency counts as down and a
  * reading from the reporting copy is left out.
  */
-function withinTwoSeconds<T>(answer: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('no answer within 2 s')), 2_000);
-  });
-  return Promise.race([answer, late]).finally(() => clearTimeout(timer));
-}
+const scrapeWaitMs = 2_000;
 
 /** A service the process needs, by the name its `switch_dependency_up` series carries. */
 export type Dependencies = Record<string, () => Promise<void>>;
@@ -192,9 +185,16 @@ export function watchDependencies(registry: Registry, dependencies: Dependencies
     registers: [registry],
     async collect() {
       const entries = Object.entries(dependencies);
-      const answers = await Promise.allSettled(entries.map(([, ping]) => withinTwoSeconds(ping())));
-      for (const [i, [dependency]] of entries.entries())
-        this.set({ dependency }, answers[i]?.status === 'fulfilled' ? 1 : 0);
+      const answered = await Promise.all(
+        entries.map(([, ping]) =>
+          within(
+            scrapeWaitMs,
+            ping().then(() => true),
+            false,
+          ),
+        ),
+      );
+      for (const [i, [dependency]] of entries.entries()) this.set({ dependency }, answered[i] ? 1 : 0);
     },
   });
 }
