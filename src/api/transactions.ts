@@ -4,6 +4,7 @@ import {
   isGrpcDeadlineError,
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
+  type WorkflowHandle,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
@@ -31,8 +32,10 @@ import {
   type Abandonment,
   abandonTransaction,
   confirmTransaction,
+  readTransaction,
   rejectedWithAnswer,
   reverseTransaction,
+  stateRead,
   transactionSnapshot,
   voucherSnapshot,
 } from '../workflows/messages';
@@ -295,6 +298,7 @@ export function temporalTransactions<I extends TransactionInput>(
    * The transaction's state: its workflow's, or once its history is gone, the reporting copy's.
    * A finished workflow's is its result, which the server has: no worker needs to answer for it,
    * so a refusal for a finished transaction does not wait for a worker that is being replaced.
+   * A running workflow's is read by an update it refuses (`readTransaction`), never by a query.
    * Bounded like an answer: past the channel's timeout, the server's reads fail with a deadline.
    */
   async function snapshot(
@@ -302,11 +306,13 @@ export function temporalTransactions<I extends TransactionInput>(
     deadline = Date.now() + responseTimeoutMs,
   ): Promise<Lifecycle | undefined> {
     const handle = client.workflow.getHandle<(...args: unknown[]) => Promise<Lifecycle>>(workflowId);
+    const closedState = async () => {
+      const { status } = await handle.describe();
+      if (status.name === 'RUNNING') return undefined;
+      return status.name === 'COMPLETED' ? handle.result() : handle.query(transactionSnapshot);
+    };
     const current = await readWithin(client, deadline, () =>
-      queryOrUndefined(async () => {
-        const { status } = await handle.describe();
-        return status.name === 'COMPLETED' ? handle.result() : handle.query(transactionSnapshot);
-      }),
+      queryOrUndefined(async () => (await closedState()) ?? (await runningState(handle, closedState))),
     );
     return current ?? (await earlierRun(workflowId));
   }
@@ -379,6 +385,25 @@ export function temporalTransactions<I extends TransactionInput>(
     },
     snapshot,
   };
+}
+
+/**
+ * A running transaction's state, from the refusal of `readTransaction`. A workflow that closed
+ * meanwhile takes no update: its state is then the closed one's. A worker from before the read
+ * update (a rolling upgrade) refuses it for want of a handler: it is queried.
+ */
+async function runningState(
+  handle: WorkflowHandle,
+  closedState: () => Promise<Lifecycle | undefined>,
+): Promise<Lifecycle | undefined> {
+  try {
+    return await handle.executeUpdate(readTransaction);
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+      if (error.cause.type === stateRead) return error.cause.details?.[0] as Lifecycle;
+    }
+    return (await closedState()) ?? (await handle.query(transactionSnapshot));
+  }
 }
 
 /** A query whose workflow may not exist. */

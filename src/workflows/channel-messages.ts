@@ -30,8 +30,10 @@ import {
   abandonTransaction,
   confirmTransaction,
   type ReversalAdvice,
+  readTransaction,
   rejectedWithAnswer,
   reverseTransaction,
+  stateRead,
   transactionSnapshot,
 } from './messages';
 
@@ -139,6 +141,12 @@ export async function receiveRequest<I extends { request: { id: string } }>(
   const adoptEarlierRun = earlierRunOnce(state, earlierRunAtStart);
 
   setHandler(transactionSnapshot, () => state);
+  // Never accepted: the refusal carries the state, and writes nothing.
+  setHandler(readTransaction, () => state, {
+    validator: () => {
+      throw ApplicationFailure.create({ type: stateRead, nonRetryable: true, details: [state] });
+    },
+  });
 
   setHandler(
     submit,

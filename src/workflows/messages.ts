@@ -43,6 +43,19 @@ export const reverseTransaction = defineUpdate<ChannelAnswer, [ReversalAdvice]>(
 /** The transaction's state and advices; answered by finished workflows too. */
 export const transactionSnapshot = defineQuery<Lifecycle>('snapshot');
 
+/**
+ * The same state, read as an update that its validator refuses with the state (`stateRead`): a
+ * refused update writes no history, and unlike a query it reaches a running workflow only
+ * between workflow tasks. A query answered while a task waits for its local activity can have the
+ * SDK complete the task before the workflow has taken the activity's result (TS SDK 1.24); a
+ * message arriving with the next task is then taken before that result, and the history no
+ * longer replays. The API reads running transactions this way; operators may still query.
+ */
+export const readTransaction = defineUpdate<Lifecycle>('read');
+
+/** The ApplicationFailure type by which `readTransaction`'s validator returns the state. */
+export const stateRead = 'TransactionState';
+
 /** The ApplicationFailure type by which a validator returns the channel's answer. */
 export const rejectedWithAnswer = 'ChannelAnswer';
 

@@ -14,7 +14,8 @@ import { startTestSwitch, type TestSwitch, workflowBundle } from '../helpers/swi
  * as an impatient client or a replaying proxy may. Whatever order they reach the switch in,
  * the money must move once: the provider provisions at most once, the channel is never told
  * that both the confirmation and the reversal were accepted, an accepted advice is what
- * happens, and the histories the race leaves replay on today's code.
+ * happens, and the histories the race leaves replay on today's code. The channel looks its
+ * voucher up at the same moment: a read that must not disturb the transaction's history.
  */
 
 const rounds = 24;
@@ -39,14 +40,17 @@ describe.each(shapes)('messages of one transaction sent at once, $shape', ({ env
       () => sw.post(`/suv/v1/vouchers/${id}/retry`, makeProvisionRequest({ id })),
       () => sw.post('/suv/v1/vouchers/reversals', makeReversal(id)),
       () => sw.post('/suv/v1/vouchers/confirmations', makeAdvice(id)),
+      // The channel looking its voucher up meanwhile: a read of the running transaction.
+      () => sw.get(`/suv/v1/vouchers?provisionRequestId=${id}`),
     ];
     // Each round sends them in another order.
     const order = messages.map((_, i) => (i + round) % messages.length);
     const sent = await Promise.all(order.map((i) => messages[i]?.()));
-    const [provision, retry, reversal, confirmation] = order.map((_, i) => sent[order.indexOf(i)]);
+    const [provision, retry, reversal, confirmation, lookup] = order.map((_, i) => sent[order.indexOf(i)]);
     const statuses = [provision, retry, reversal, confirmation].map((answer) => answer?.status);
 
     for (const status of statuses) expect([201, 202, 400, 404, 504]).toContain(status);
+    expect([200, 404]).toContain(lookup?.status);
     expect(reversal?.status === 202 && confirmation?.status === 202, `statuses ${statuses}`).toBe(false);
 
     const workflowId = workflowIdFor(demoChannel.clientId, id);
