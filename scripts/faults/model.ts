@@ -71,7 +71,10 @@ export function expectation(txn: Txn): Expectation {
   const answer = txn.answer;
   if (!answer) return reversedWhenOpen(txn.advice);
   if (answer.status === 201) return { phases: afterApproval(txn.advice) };
-  if (txn.earlyReversal && answer.errorType?.endsWith('_ALREADY_REVERSED')) return { phases: ['AWAITING_REQUEST'] };
+  if (answer.errorType?.endsWith('_ALREADY_REVERSED')) {
+    // Refused for a reversal that came before it, or (a retry) for the reversal of the request it repeats.
+    return { phases: [txn.earlyReversal ? 'AWAITING_REQUEST' : 'REVERSED'] };
+  }
   if (txn.type === 'provision' && answer.errorType === 'FUNCTION_NOT_SUPPORTED') return { none: true };
   if (answer.errorType === 'DUPLICATE_RECORD' && txn.type !== 'provision') {
     // A redemption or refund sent again after an open outcome: the channel reversed it.

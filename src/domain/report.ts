@@ -38,6 +38,20 @@ export interface TransactionReport {
   revision?: number;
 }
 
+/** Revisions one workflow task may take before a task at a longer history outranks them. */
+const revisionsPerTask = 100;
+
+/**
+ * The revision of a transaction's next write to the reporting copy, made by a workflow task at
+ * `historyLength`: higher than the last one, and than any write made at a shorter history. A
+ * task whose worker was lost after it had written (the history never recorded that task) runs
+ * again at a longer history: its writes outrank the lost attempt's, which would otherwise leave
+ * the copy with a state the transaction never had.
+ */
+export function revisionAfter(previous: number, historyLength: number): number {
+  return Math.max(previous + 1, historyLength * revisionsPerTask);
+}
+
 /** The reporting activity's failure type for data the reporting copy will never take: not worth retrying. */
 export const reportingWriteRefused = 'ReportingWriteRefused';
 

@@ -10,7 +10,7 @@ import { type ClaimAnswer, refusedClaimAnswer, voucherRecordOf, voucherWorkflowI
 import { answerInOneActivity, awaitSettlement, receiveRequest, type SettlementLock } from './channel-messages';
 import { claimAnswered, type ReversalAdvice, submitProvision, voucherEvent } from './messages';
 import { askProvider, storeAndForward } from './provider-leg';
-import { finishEarlyReversal, finishRepeat, reportingChain } from './recording';
+import { finishEarlyReversal, finishRepeat, nextRevision, reportingChain } from './recording';
 import { startVoucherWorkflow, tellAdvicesSettled } from './voucher-link';
 
 /**
@@ -93,7 +93,7 @@ async function askForTheVoucher(input: ProvisionInput, state: Lifecycle) {
   const call = { provider: input.provider, order, deadlineMs: input.deadlineMs };
   // The first row goes with the provider's call: the row the first write below would make.
   const firstRow = patched(answerInOneActivity)
-    ? { input, state: { ...state }, runId: workflowInfo().runId, revision: 1 }
+    ? { input, state: { ...state }, runId: workflowInfo().runId, revision: nextRevision(0) }
     : undefined;
   const attempt: RecordedProvisionAttempt = await askProvider(
     capabilities.supportsRetries,

@@ -10,7 +10,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { Lifecycle, TransactionOrigin, TransactionType } from '../domain/lifecycle';
-import { channelPaths, reportingWriteRefused, type TransactionReport } from '../domain/report';
+import { channelPaths, reportingWriteRefused, revisionAfter, type TransactionReport } from '../domain/report';
 import { answerInOneActivity } from './channel-messages';
 import { type SearchFields, searchAttributePairs, searchAttributes } from './search-attributes';
 
@@ -100,6 +100,11 @@ export async function finishEarlyReversal(type: TransactionType, state: Lifecycl
   return state;
 }
 
+/** The revision of the workflow's next write to the reporting copy (`revisionAfter`). */
+export function nextRevision(previous: number): number {
+  return revisionAfter(previous, workflowInfo().historyLength);
+}
+
 /**
  * Writes to the reporting copy one after another, each with the state of its moment, without
  * holding up the transaction beyond the local try's two seconds: a reporting outage stops
@@ -136,14 +141,15 @@ export function reportingChain(report: () => TransactionReport) {
   return {
     /** Records the transaction as it is now, in the reporting copy and in its search attributes. */
     record() {
-      revision += 1;
+      revision = nextRevision(revision);
       const snapshot = { ...report(), revision };
       describeNow(snapshot);
       recording = recording.then(() => write(snapshot));
     },
     /** The first write, made by the activity that had the provider's answer: only the search attributes are left. */
     recordedWithTheAnswer() {
-      revision += 1;
+      // At least the activity's own revision, taken from a history no longer than today's.
+      revision = nextRevision(revision);
       describeNow(report());
     },
     /** Waits for the last write, then for every handler, so the workflow can finish. */

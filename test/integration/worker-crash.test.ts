@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { provisionResponse } from '../../src/contract/provision';
 import { openReportingStore, type ReportingStore } from '../../src/db/client';
+import { findTransaction } from '../../src/db/queries/transactions';
 import { workflowIdFor } from '../../src/domain/provision';
 import { listen, type RunningServer } from '../../src/http-server';
 import { createLogger } from '../../src/log';
@@ -16,6 +17,7 @@ import { transactionSnapshot } from '../../src/workflows/messages';
 import { eventually } from '../helpers/eventually';
 import { basicAuth, demoChannel, type Json, makeProvisionRequest, makeReversal } from '../helpers/fixtures';
 import { freePort } from '../helpers/ports';
+import { temporaryDatabase } from '../helpers/postgres';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'switch-crash-'));
 const sim = createSimulatorApp();
@@ -26,9 +28,9 @@ let env: Record<string, string>;
 const workers: ChildProcess[] = [];
 
 /** A worker in its own process, as in production, so that it can be killed outright. */
-function startWorkerProcess(): Promise<ChildProcess> {
+function startWorkerProcess(extraEnv: Record<string, string> = {}): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
-    env: { ...process.env, ...env, PGLITE_DIR: join(dataDir, `pglite-${workers.length}`) },
+    env: { ...process.env, ...env, PGLITE_DIR: join(dataDir, `pglite-${workers.length}`), ...extraEnv },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   workers.push(child);
@@ -232,3 +234,49 @@ describe('an API process with its own worker (API_WORKER) killed while its eager
     ]);
   }, 90_000);
 });
+
+describe.skipIf(!process.env.TEST_DATABASE_URL)(
+  'a worker frozen in a workflow task that another worker then ran again',
+  () => {
+    it('cannot leave in the reporting copy what its lost task saw', async () => {
+      for (const worker of workers) worker.kill('SIGKILL');
+      const database = await temporaryDatabase(process.env.TEST_DATABASE_URL as string, 'crash');
+      // The workers share the reporting copy, as in production.
+      const shared = { DATABASE_URL: database.url };
+      const copy = await openReportingStore({ url: database.url, pgliteDir: '' });
+      try {
+        const frozen = await startWorkerProcess(shared);
+        // The first call gets no answer in time; asked again, the provider declines (the last rule added applies first).
+        sim.behaviours.add({ provider: 'flash', operation: 'provision', mode: 'decline', count: 1 });
+        sim.behaviours.add({ provider: 'flash', operation: 'provision', mode: 'timeout', count: 1 });
+        const request = makeProvisionRequest();
+        const answered = post(api.server.url, '/suv/v1/vouchers', request);
+        await sim.received({ provider: 'flash', operation: 'provision', channelMessageId: request.id as string });
+        frozen.kill('SIGSTOP');
+        await startWorkerProcess(shared);
+
+        // The frozen worker's task times out, and another worker runs it again: declined.
+        const workflowId = workflowIdFor(demoChannel.clientId, request.id as string);
+        expect((await api.client.workflow.getHandle(workflowId).result()).phase).toBe('DECLINED');
+        await answered;
+        const declined = await eventually(async () => {
+          const row = await findTransaction(copy.db, workflowId);
+          return row?.state === 'DECLINED' ? row : undefined;
+        });
+
+        // Woken, the frozen worker goes on with the tasks it held: its call timed out, it asks the
+        // provider again, writes what it saw, and is refused the task. Stopped, it finishes them first.
+        const stopped = new Promise((resolve) => frozen.once('exit', resolve));
+        frozen.kill('SIGCONT');
+        frozen.kill('SIGTERM');
+        await stopped;
+        const row = await findTransaction(copy.db, workflowId);
+        expect(row).toMatchObject({ state: 'DECLINED', revision: declined.revision });
+        expect(row?.advices).toEqual([]);
+      } finally {
+        await copy.close();
+        await database.drop();
+      }
+    }, 90_000);
+  },
+);

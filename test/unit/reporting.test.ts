@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { adviceRows, traceRows, transactionRow } from '../../src/activities/reporting';
 import type { LegTrace } from '../../src/domain/provider-protocol';
-import type { TransactionReport } from '../../src/domain/report';
+import { revisionAfter, type TransactionReport } from '../../src/domain/report';
 import { approvedProvision } from '../helpers/fixtures';
 
 const code = '9876543210987654';
@@ -95,5 +95,27 @@ describe('adviceRows', () => {
 
   it('dates an advice without its acceptance time by the request', () => {
     expect(adviceRows(report())[1]?.acceptedAt).toBe('2024-05-01T10:00:00.000Z');
+  });
+});
+
+describe('revisionAfter', () => {
+  it('orders the writes of one workflow task, and of each task after the one before', () => {
+    const first = revisionAfter(0, 3);
+    const second = revisionAfter(first, 3);
+    expect(second).toBeGreaterThan(first);
+    expect(revisionAfter(second, 9)).toBeGreaterThan(second);
+  });
+
+  it('ranks a task run again after its worker was lost above every write of the lost attempt', () => {
+    // The lost attempt ran at history 3 and wrote several times (a reversal, its advice); the
+    // history then recorded the task's timeout, and the task ran again at history 6.
+    let lost = 0;
+    for (let write = 0; write < 5; write++) lost = revisionAfter(lost, 3);
+    expect(revisionAfter(0, 6)).toBeGreaterThan(lost);
+  });
+
+  it('keeps counting up from revisions written before it was history-based', () => {
+    expect(revisionAfter(2, 12)).toBeGreaterThan(2);
+    expect(revisionAfter(1_300, 12)).toBe(1_301);
   });
 });
