@@ -115,6 +115,24 @@ describe.each(stores)('reporting store on $name', ({ options }) => {
     await remove(id);
   });
 
+  it('keeps no advice of a lost workflow task once the task that counted writes', async () => {
+    const id = `provision-test-${randomUUID()}`;
+    // A worker reversed the transaction and wrote so, then was lost before its task was recorded.
+    await upsertTransaction(
+      store.db,
+      { ...row(id, 'REVERSED'), revision: 301 },
+      [trace('channel', 504)],
+      [advice('pending', { adviceId: 'lost-reversal' })],
+    );
+    // The task ran again at a longer history, and the provider approved.
+    await upsertTransaction(store.db, { ...row(id, 'APPROVED'), revision: 600 }, [trace('channel', 201)]);
+
+    const found = await findTransaction(store.db, id);
+    expect(found).toMatchObject({ state: 'APPROVED', revision: 600 });
+    expect(found?.advices).toEqual([]);
+    await remove(id);
+  });
+
   it('keeps the latest write when an older one lands after it', async () => {
     const id = `provision-test-${randomUUID()}`;
     const confirmed = { ...row(id, 'CONFIRMED'), revision: 2 };

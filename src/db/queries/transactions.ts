@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, notInArray, sql } from 'drizzle-orm';
 import type { LastingState, Phase } from '../../domain/lifecycle';
 import type { ReportingDb } from '../client';
 import { advices, messageTraces, transactions } from '../schema';
@@ -31,6 +31,10 @@ export async function upsertTransaction(
       })
       .returning({ id: transactions.id });
     if (written.length === 0) return;
+    // The row is this write's, and a transaction's advices only accumulate: one this write does
+    // not have was written by a workflow task whose worker was lost, and never happened.
+    const current = adviceRows.map((advice) => advice.adviceId);
+    await tx.delete(advices).where(and(eq(advices.transactionId, id), notInArray(advices.adviceId, current)));
     for (const trace of traces) {
       const withId = { ...trace, transactionId: id };
       await tx
