@@ -1,11 +1,13 @@
 /**
- * `npm run bench [-- --quick | --probe | --codec | --login-flood]`: how fast the switch provisions, beside the direct path to the
- * provider simulator and the Temporal floor (the cheapest provision Temporal allows, on the same
- * dev server and simulator: see floor/). Starts the stack as separate processes (Temporal dev
- * server, simulator, worker, API, the floor's) unless BENCH_API_URL and BENCH_SIMULATOR_URL name a
- * running one (then the floor runs only if TEMPORAL_ADDRESS names its Temporal), drives
- * provisions through the channel API, the floor and the same load straight to the simulator, and
- * writes bench-results/<time>.json and bench-results/latest.md.
+ * `npm run bench [-- --quick | --probe | --codec | --login-flood]`: how fast the switch provisions,
+ * beside the direct path to the provider simulator and the Temporal floor (the cheapest provision
+ * Temporal allows, on the same dev server and simulator: see floor/), and how `npm run dev` does
+ * against the production shape. Starts the stack as separate processes (Temporal dev server,
+ * simulator, worker, API, the floor's, and `npm run dev` with a dev server of its own) unless
+ * BENCH_API_URL and BENCH_SIMULATOR_URL name a running one (then the floor runs only if
+ * TEMPORAL_ADDRESS names its Temporal, and `npm run dev` not at all), drives provisions through the
+ * channel API, the floor and the same load straight to the simulator, and writes
+ * bench-results/<time>.json and bench-results/latest.md.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startDevServer } from '../../src/temporal/dev-server';
 import { measureCodec } from './codec';
+import { startDev } from './dev';
 import { type Floor, type FloorShape, floorShapes, startFloor } from './floor';
 import {
   atConcurrency,
@@ -99,6 +102,8 @@ interface Stack {
   apiUrl: string;
   /** `switch-eager`: an API process with its own worker (API_WORKER), alone on a task queue of its own. */
   eagerApiUrl?: string;
+  /** `dev`: `npm run dev`, with its own dev server and PGlite. */
+  devUrl?: string;
   simulatorUrl: string;
   temporalAddress?: string;
   /** A directory of the run's own, for processes started later. */
@@ -169,6 +174,7 @@ async function startStack(withFloor: boolean): Promise<Stack> {
     rmSync(dir, { recursive: true, force: true });
   }
   let floor: Floor | undefined;
+  let dev: Awaited<ReturnType<typeof startDev>> | undefined;
   try {
     [floor] = await Promise.all([
       // Same dev server, same simulator; its workflow bundles build while the switch starts.
@@ -177,13 +183,17 @@ async function startStack(withFloor: boolean): Promise<Stack> {
       waitForHttp(`${apiUrl}/health`),
       waitForHttp(`${eagerApiUrl}/ready`),
     ]);
+    // Stops itself if it does not come up.
+    dev = withFloor ? await startDev(dir) : undefined;
   } catch (error) {
+    await floor?.stop();
     await stopChildren();
     throw error;
   }
   return {
     apiUrl,
     eagerApiUrl,
+    devUrl: dev?.url,
     simulatorUrl,
     temporalAddress: temporal.address,
     dir,
@@ -195,9 +205,11 @@ async function startStack(withFloor: boolean): Promise<Stack> {
       { name: 'simulator', pid: simulator.pid as number },
       ...(temporal.pid ? [{ name: 'temporal', pid: temporal.pid }] : []),
       ...(floor?.processes ?? []),
+      ...(dev?.processes ?? []),
     ],
     async stop() {
       await floor?.stop(); // before the dev server goes
+      await dev?.stop();
       await stopChildren();
     },
   };
@@ -209,7 +221,7 @@ const switchShapes: SwitchShape[] = ['switch', 'switch-eager'];
 
 interface Run {
   phase: string;
-  target: SwitchShape | 'direct' | FloorShape;
+  target: SwitchShape | 'direct' | FloorShape | 'dev';
   load: string;
   figures: LoadFigures;
   processes: ProcessFigures[];
@@ -228,6 +240,7 @@ async function main() {
   const targets: Partial<Record<Run['target'], Target>> = {
     switch: switchTarget(stack.apiUrl),
     ...(stack.eagerApiUrl && { 'switch-eager': switchTarget(stack.eagerApiUrl) }),
+    ...(stack.devUrl && { dev: switchTarget(stack.devUrl) }),
     direct: directTarget(stack.simulatorUrl),
     ...(floor && { floor: floorTarget(floor.urls.floor), 'floor-eager': floorTarget(floor.urls['floor-eager']) }),
   };
@@ -265,10 +278,15 @@ async function main() {
    * target: a shared machine whose speed drifts during the run slows every target alike, so the
    * ratios between them hold where figures taken one target after the other did not.
    */
-  async function interleaved(phase: string, load: string, drive: (t: Target) => Promise<LoadSample>) {
+  async function interleaved(
+    phase: string,
+    load: string,
+    drive: (t: Target) => Promise<LoadSample>,
+    among: Run['target'][] = compared.filter((t) => t !== 'direct'),
+  ) {
     const turns = new Map<Run['target'], { sample: LoadSample; processes: ProcessFigures[] }[]>();
     for (let turn = 0; turn < probeTurns; turn++) {
-      for (const target of compared.filter((t) => t !== 'direct')) {
+      for (const target of among.filter((t) => targets[t])) {
         const sampler = sampleProcesses(stack.processes);
         const sample = await drive(targets[target] as Target);
         turns.set(target, [...(turns.get(target) ?? []), { sample, processes: sampler.stop() }]);
@@ -291,13 +309,17 @@ async function main() {
       await loginFloods();
       return;
     }
-    for (const shape of ['switch-eager', ...floorShapes] as const) {
+    for (const shape of ['switch-eager', 'dev', ...floorShapes] as const) {
       const target = targets[shape];
       if (target) await atConcurrency(target, 8, 3); // warm-up: JIT, connections, workflow cache
     }
+    // The two-command start against the production shape, both in turns at c=32.
+    const devAgainstProduction = () =>
+      interleaved('dev', 'c=32', (t) => sampleAtConcurrency(t, 32, probeStretchSeconds), ['switch', 'dev']);
     if (probe) {
       await interleaved('concurrency', 'c=8', (t) => sampleAtConcurrency(t, 8, probeStretchSeconds));
       await interleaved('rate', '50/s', (t) => sampleAtRate(t, 50, probeStretchSeconds));
+      await devAgainstProduction();
       // The capacity model's sale: provision, confirmation, redemption, its confirmation.
       await measure('sales', 'switch', '5 sales/s', () => salesAtRate(stack.apiUrl, 5, 20));
       return;
@@ -308,6 +330,7 @@ async function main() {
       }
     }
     for (const target of compared) await measure('rate', target, '50/s', (t) => atRate(t, 50, plan.rateSeconds));
+    await devAgainstProduction();
     await measure('sustained', 'switch', '150/s', (t) => atRate(t, 150, plan.sustainedSeconds));
 
     // The scale case: many dual-messaging provisions left awaiting their confirmation.
@@ -424,6 +447,16 @@ function markdownReport(runs: Run[], floods: LoginFloodFigures[], eagerStarts: E
       const all = eagerStarts.eager + eagerStarts.notEager;
       lines.push('', `floor-eager: ${eagerStarts.eager} of ${all} starts ran eagerly (warm-up included).`);
     }
+  }
+  const devRun = runs.find((run) => run.phase === 'dev' && run.target === 'dev');
+  const productionRun = runs.find((run) => run.phase === 'dev' && run.target === 'switch');
+  if (devRun && productionRun) {
+    const [d, p] = [devRun.figures, productionRun.figures];
+    const ratio = (a: number, b: number) => (b ? (a / b).toFixed(2) : '');
+    lines.push(
+      '',
+      `\`npm run dev\` (one process, PGlite, its own dev server) against the production shape (API and worker apart) at c=32, in turns: throughput ${d.throughputPerSecond}/s against ${p.throughputPerSecond}/s, a ratio of ${ratio(d.throughputPerSecond, p.throughputPerSecond)}; p50 ${d.latencyMs.p50} against ${p.latencyMs.p50} ms.`,
+    );
   }
   const steady = runs.filter((run) => (run.phase === 'rate' && run.target !== 'direct') || run.phase === 'sales');
   if (steady.length > 0) {

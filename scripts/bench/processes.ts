@@ -102,16 +102,18 @@ export function machine() {
   };
 }
 
-/** Starts `node --import tsx <entry>` with `env`, its output kept for when it fails. */
+/** Starts `node --import tsx <entry>` with `env` (and without the variables `unset` names), its output kept for when it fails. */
 export function startNode(
   name: string,
   entry: string,
   env: Record<string, string>,
+  unset: string[] = [],
 ): ChildProcess & { output: string[] } {
   // BENCH_PROFILE=worker (or api, simulator) writes that process's CPU profile into bench-results/.
   const profile = process.env.BENCH_PROFILE === name ? ['--cpu-prof', '--cpu-prof-dir=bench-results'] : [];
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !unset.includes(key)));
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', entry], {
-    env: { ...process.env, ...env },
+    env: { ...inherited, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   }) as ChildProcess & { output: string[] };
   child.output = [];
@@ -162,4 +164,13 @@ export async function stackLayout(dir: string) {
     eagerApiPort,
     eagerApiUrl: `http://127.0.0.1:${eagerApiPort}`,
   };
+}
+
+/** The processes `pid` started (its direct children), from /proc. */
+export function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+  } catch {
+    return []; // a kernel without the children file: the dev server goes unmeasured
+  }
 }
