@@ -196,9 +196,8 @@ export function temporalTransactions<I extends TransactionInput>(
       try {
         return await client.withDeadline(deadline, call);
       } catch (error) {
-        if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
-          if (error.cause.type === rejectedWithAnswer) return error.cause.details?.[0] as ChannelAnswer;
-        }
+        const refusal = refusalDetail<ChannelAnswer>(error, rejectedWithAnswer);
+        if (refusal) return refusal;
         if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isGrpcDeadlineError(error)) {
           return decideFromTheCopy(workflowId, id, decide);
         }
@@ -399,11 +398,16 @@ async function runningState(
   try {
     return await handle.executeUpdate(readTransaction);
   } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
-      if (error.cause.type === stateRead) return error.cause.details?.[0] as Lifecycle;
-    }
-    return (await closedState()) ?? (await handle.query(transactionSnapshot));
+    return (
+      refusalDetail<Lifecycle>(error, stateRead) ?? (await closedState()) ?? (await handle.query(transactionSnapshot))
+    );
   }
+}
+
+/** What an update's validator refused it with, as an ApplicationFailure of `type`: its first detail. */
+function refusalDetail<T>(error: unknown, type: string): T | undefined {
+  if (!(error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure)) return undefined;
+  return error.cause.type === type ? (error.cause.details?.[0] as T) : undefined;
 }
 
 /** A query whose workflow may not exist. */
