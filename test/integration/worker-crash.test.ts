@@ -273,6 +273,10 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)(
         const row = await findTransaction(copy.db, workflowId);
         expect(row).toMatchObject({ state: 'DECLINED', revision: declined.revision });
         expect(row?.advices).toEqual([]);
+        // Asked again with the reference it declined, the provider declines again: no voucher for a declined sale.
+        const outcomes = sim.ledger.filter((e) => e.channelMessageId === request.id).map((e) => e.outcome);
+        expect(outcomes).toContain('declined');
+        expect(outcomes).not.toContain('ok');
       } finally {
         await copy.close();
         await database.drop();

@@ -65,6 +65,30 @@ describe('simulator voucher ledger', () => {
     ]);
   });
 
+  it('declines a repeated provision it declined, as a provider that takes retries does: no voucher for the reference', async () => {
+    sim.behaviours.add({ provider: 'flash', operation: 'provision', mode: 'decline', code: 'NO_STOCK', count: 1 });
+    const order = { reference: randomUUID(), channelMessageId: randomUUID() };
+    const first = await post('flash', 'vouchers', order);
+    const again = await post('flash', 'vouchers', order);
+
+    expect(first).toMatchObject({ status: 400, body: { code: 'NO_STOCK' } });
+    expect(again).toEqual(first);
+    expect(sim.ledger.filter((e) => e.id === order.reference).map((e) => e.outcome)).toEqual(['declined', 'replayed']);
+    // Another reference is not declined.
+    expect((await post('flash', 'vouchers', { ...order, reference: randomUUID() })).status).toBe(201);
+  });
+
+  it('declines a repeated redemption it declined, even once the voucher could be redeemed', async () => {
+    const voucher = await provision('flash', { confirmed: false });
+    const order = use(voucher);
+    const first = await post('flash', 'redemptions', order);
+    expect(first).toMatchObject({ status: 400, body: { code: 'VOUCHER_NOT_REDEEMABLE' } });
+    expect((await advise('flash', 'confirmations', voucher.provisionReference)).status).toBe(200);
+
+    expect(await post('flash', 'redemptions', order)).toEqual(first);
+    expect((await post('flash', 'redemptions', use(voucher))).status).toBe(201);
+  });
+
   it('does not redeem an unconfirmed voucher', async () => {
     const { status, body } = await post('flash', 'redemptions', use(await provision('flash', { confirmed: false })));
     expect(status).toBe(400);

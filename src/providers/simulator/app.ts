@@ -144,6 +144,8 @@ export function createSimulatorApp() {
   /** By `provider/kind/reference`: what each provider was asked, and the references it saw reversed first. */
   const requests = new Map<string, SimulatedRequest>();
   const reversedUnseen = new Set<string>();
+  /** By `provider/kind/reference`: the requests each provider declined, declined again when repeated. */
+  const declined = new Map<string, { code: string; message: string; status: number }>();
   /** By `provider/code`: the vouchers each provider issued. */
   const vouchers = new Map<string, SimulatedRequest['voucher']>();
   const app = new Hono<Env>();
@@ -213,11 +215,13 @@ export function createSimulatorApp() {
 
   /**
    * Applies the injected behaviour; `answer` is a response to send instead of the normal answer.
-   * `decline` records a refusal and answers it as providers do.
+   * `decline` records a refusal and answers it as providers do; a request's (`requestKey`) is
+   * remembered, as a provider that takes retries answers a reference with its first outcome.
    */
   async function fault(
     c: { env: HttpBindings },
     entry: Omit<LedgerEntry, 'receivedAt' | 'outcome'>,
+    requestKey?: string,
   ): Promise<{
     answer?: Response;
     record: Recorder;
@@ -233,6 +237,7 @@ export function createSimulatorApp() {
     // A timed-out call is already in the ledger as such: its late outcome is not recorded again.
     const record: Recorder = behaviour?.mode === 'timeout' ? () => {} : log;
     const decline = (code: string, message: string, status = 400) => {
+      if (requestKey) declined.set(requestKey, { code, message, status });
       record('declined');
       return Response.json({ code, message }, { status });
     };
@@ -263,6 +268,19 @@ export function createSimulatorApp() {
     }
   }
 
+  /** A request's repeat, answered as the first time: its voucher or receipt, or its decline. */
+  function answerAgain(key: string, record: Recorder): Response | undefined {
+    const taken = requests.get(key);
+    if (taken) {
+      record('replayed');
+      return Response.json(taken.answer, { status: 201 });
+    }
+    const refusal = declined.get(key);
+    if (!refusal) return undefined;
+    record('replayed');
+    return Response.json({ code: refusal.code, message: refusal.message }, { status: refusal.status });
+  }
+
   app.get('/providers/:provider/products', async (c) => {
     const provider = c.req.param('provider');
     if (!isProviderId(provider)) return c.json({ code: 'UNKNOWN_PROVIDER', message: provider }, 404);
@@ -276,19 +294,15 @@ export function createSimulatorApp() {
     const provider = c.req.param('provider');
     if (!isProviderId(provider)) return c.json({ code: 'UNKNOWN_PROVIDER', message: provider }, 404);
     const order = (await c.req.json()) as ProvisionOrder;
-    const { answer, record, decline, behaviour } = await fault(c, {
-      provider,
-      operation: 'provision',
-      id: order.reference,
-      channelMessageId: order.channelMessageId,
-    });
-    if (answer) return answer;
     const key = `${provider}/provision/${order.reference}`;
-    const existing = requests.get(key);
-    if (existing) {
-      record('replayed');
-      return c.json(existing.answer, 201);
-    }
+    const { answer, record, decline, behaviour } = await fault(
+      c,
+      { provider, operation: 'provision', id: order.reference, channelMessageId: order.channelMessageId },
+      key,
+    );
+    if (answer) return answer;
+    const repeated = answerAgain(key, record);
+    if (repeated) return repeated;
     const refusal = reversedUnseen.has(key)
       ? { code: 'TRANSACTION_REVERSED', message: 'reversed before it arrived' }
       : checkOrder(simulatedCatalogue[provider], order);
@@ -315,22 +329,18 @@ export function createSimulatorApp() {
       const provider = c.req.param('provider');
       if (!isProviderId(provider)) return c.json({ code: 'UNKNOWN_PROVIDER', message: provider }, 404);
       const order = (await c.req.json()) as VoucherUseOrder;
-      const { answer, record, decline } = await fault(c, {
-        provider,
-        operation: use.operation,
-        id: order.reference,
-        channelMessageId: order.channelMessageId,
-      });
+      const key = `${provider}/${use.kind}/${order.reference}`;
+      const { answer, record, decline } = await fault(
+        c,
+        { provider, operation: use.operation, id: order.reference, channelMessageId: order.channelMessageId },
+        key,
+      );
       if (answer) return answer;
       if (!providerProfiles[provider].supportsRedemption) {
         return decline('FUNCTION_NOT_SUPPORTED', `${provider} does not redeem vouchers`);
       }
-      const key = `${provider}/${use.kind}/${order.reference}`;
-      const existing = requests.get(key);
-      if (existing) {
-        record('replayed');
-        return c.json(existing.answer, 201);
-      }
+      const repeated = answerAgain(key, record);
+      if (repeated) return repeated;
       if (reversedUnseen.has(key)) return decline('TRANSACTION_REVERSED', 'reversed before it arrived');
       const voucher = vouchers.get(`${provider}/${order.voucherCode}`);
       if (!voucher) return decline(use.otherwise, `no voucher ${order.voucherCode}`);
