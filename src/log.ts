@@ -75,8 +75,10 @@ export function createLogger(level: string, component: string, destination?: pin
  * query (`params: …`): they are a transaction's data, a customer's among them.
  */
 function withoutQueryParameters(error: unknown) {
-  const serialized = pino.stdSerializers.err(error as Error);
   const cut = (text: string | undefined) => text?.replace(/\nparams: [\s\S]*?(?=\n {4}at |$)/, '\nparams: [redacted]');
+  // Temporal's core forwards its errors as text: spread, a string would print as `{"0":"c",…}`.
+  if (typeof error === 'string') return cut(error);
+  const serialized = pino.stdSerializers.err(error as Error);
   return { ...serialized, message: cut(serialized.message), stack: cut(serialized.stack) };
 }
 

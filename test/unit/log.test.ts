@@ -53,6 +53,12 @@ describe('createLogger', () => {
     expect(lines.join('')).not.toMatch(/Thandi|27821234567/);
     expect(entries()[0]?.err).toMatchObject({ message: expect.stringContaining('insert into "transactions"') });
   });
+
+  it("writes an error given as text, as Temporal's core forwards its own, as that text", () => {
+    const { logger, entries } = capturedLogger();
+    logger.warn({ error: 'Workflow task failed\nparams: Thandi Nkosi' }, 'from core');
+    expect(entries()[0]?.error).toBe('Workflow task failed\nparams: [redacted]');
+  });
 });
 
 describe('temporalLogger', () => {
