@@ -179,6 +179,8 @@ const envSchema = z.object({
   // 0: off.
   TEMPORAL_SDK_METRICS_PORT: port.default(9465),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().positive().default(500),
+  // true: the Web UI's Stack Trace tab works, at about a fifth of the worker's CPU (see the README).
+  WORKFLOW_STACK_TRACES: z.stringbool().default(false),
   // true: every API process runs a worker too, and starts each transaction eagerly on it.
   API_WORKER: z.stringbool().default(false),
   // Unset: required in production, not in development.
@@ -388,6 +390,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
      */
     worker: {
       maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+      /** Whether workflows keep a stack trace of each promise they make, for Temporal's stack trace query. */
+      stackTraces: e.WORKFLOW_STACK_TRACES,
       /** A worker in each API process, on one connection with the API's client: eager starts. */
       inApi: e.API_WORKER,
     },

@@ -88,6 +88,9 @@ export async function startWorker(
     config.temporal.taskQueue,
     config.settlement.businessDay,
   ).catch(closeAndRethrow);
+  // The SDK's workflow threads (patched: patches/@temporalio+worker+*.patch) see only the environment,
+  // copied when Worker.create starts them.
+  process.env.TEMPORAL_WORKFLOW_STACK_TRACES = String(config.worker.stackTraces);
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
