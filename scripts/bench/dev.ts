@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../test/helpers/ports';
+import { benchProvisionsOpenForMs } from './floor/workflow';
 import { childrenOf, type Measured, startNode, waitForHttp } from './processes';
 
 /**
@@ -25,6 +26,7 @@ export async function startDev(dir: string): Promise<{ url: string; processes: M
       TEMPORAL_SDK_METRICS_PORT: String(sdkMetrics),
       LOG_LEVEL: 'warn',
       RATE_LIMIT_PER_SECOND: '0',
+      CONFIRMATION_DEADLINE_MS: String(benchProvisionsOpenForMs),
     },
     ['DATABASE_URL', 'TEMPORAL_ADDRESS'],
   );

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --probe | --codec | --login-flood]`: how fast the switch provisions,
+ * `npm run bench [-- --quick | --probe | --codec | --login-flood | --overload]`: how fast the switch provisions,
  * beside the direct path to the provider simulator and the Temporal floor (the cheapest provision
  * Temporal allows, on the same dev server and simulator: see floor/), and how `npm run dev` does
  * against the production shape. Starts the stack as separate processes (Temporal dev server,
@@ -18,6 +18,7 @@ import { startDevServer } from '../../src/temporal/dev-server';
 import { measureCodec } from './codec';
 import { startDev } from './dev';
 import { type Floor, type FloorShape, floorShapes, startFloor } from './floor';
+import { benchProvisionsOpenForMs } from './floor/workflow';
 import {
   atConcurrency,
   atRate,
@@ -46,6 +47,11 @@ const quick = process.argv.includes('--quick');
 const probe = process.argv.includes('--probe');
 /** `--login-flood`: only the login flood, with the login guard off and on. */
 const floodOnly = process.argv.includes('--login-flood');
+/**
+ * `--overload`: only the switch at three to five times what it serves, from as many connections
+ * as the load needs (many channels at once), to see what is answered in time and what is turned away.
+ */
+const overloadOnly = process.argv.includes('--overload');
 /** `--untuned`: the dev server as the Temporal CLI configures it, to measure what `devServerTuning` gains. */
 const untuned = process.argv.includes('--untuned');
 const cliDefaults = {
@@ -141,6 +147,9 @@ async function startStack(withFloor: boolean): Promise<Stack> {
     PROVIDER_SIM_URL: simulatorUrl,
     PROVIDER_SIM_PORT: String(simulatorPort),
     LOG_LEVEL: 'warn',
+    // Never confirmed, each provision would be reversed at its deadline: in a full run, the
+    // reversals of the first phases landed in the later ones (the floor's timers too).
+    CONFIRMATION_DEADLINE_MS: String(benchProvisionsOpenForMs),
   };
   // Two processes cannot share one PGlite directory: without PostgreSQL each has its own.
   const store = (name: string): Record<string, string> =>
@@ -229,7 +238,7 @@ interface Run {
 }
 
 async function main() {
-  const stack = await startStack(!floodOnly); // the login flood has no use for the floor
+  const stack = await startStack(!floodOnly && !overloadOnly); // neither has a use for the floor
   const temporal =
     stack.temporalAddress && new Client({ connection: await Connection.connect({ address: stack.temporalAddress }) });
   const openWorkflows = async () =>
@@ -268,7 +277,7 @@ async function main() {
     const { latencyMs: l } = figures;
     console.log(
       `${phase.padEnd(12)} ${target.padEnd(11)} ${load.padEnd(10)} ${String(figures.throughputPerSecond).padStart(7)}/s` +
-        `  p50 ${l.p50} p99 ${l.p99} max ${l.max} ms  errors ${figures.errors}`,
+        `  p50 ${l.p50} p99 ${l.p99} max ${l.max} ms  errors ${errorsText(figures)}`,
     );
     for (const error of figures.sampleErrors) console.log(`    ${error}`);
   }
@@ -309,6 +318,10 @@ async function main() {
       await loginFloods();
       return;
     }
+    if (overloadOnly) {
+      await overload();
+      return;
+    }
     for (const shape of ['switch-eager', 'dev', ...floorShapes] as const) {
       const target = targets[shape];
       if (target) await atConcurrency(target, 8, 3); // warm-up: JIT, connections, workflow cache
@@ -339,12 +352,22 @@ async function main() {
     const took = Math.round((performance.now() - started) / 1000);
     console.log(`scale        ${filled.requests} provisions left open in ${took} s (${filled.errors} errors)`);
     await measure('scale', 'switch', '50/s', (t) => atRate(t, 50, plan.rateSeconds));
+    // Last: a switch that falls behind leaves its reversals to whatever comes next.
+    await overload();
 
     await loginFloods();
   } finally {
     eagerStarts = await floor?.eagerStarts();
     await stack.stop();
     report(runs, floods, eagerStarts);
+  }
+
+  /**
+   * 150/s offered with a connection for every request the channels' timeout could hold (30 s
+   * of them), so that nothing waits in this client: the switch alone decides what it takes.
+   */
+  async function overload() {
+    await measure('overload', 'switch', '150/s open', (t) => atRate(t, 150, plan.sustainedSeconds, 150 * 35));
   }
 
   async function loginFloods() {
@@ -370,6 +393,12 @@ async function main() {
 const isSwitch = (target: Run['target']): target is SwitchShape => (switchShapes as string[]).includes(target);
 
 type EagerStarts = { eager: number; notEager: number } | undefined;
+
+/** The count of wrong answers, and what they were when there are any: `120 (429: 100, 504: 20)`. */
+function errorsText({ errors, errorsByKind }: LoadFigures): string {
+  const kinds = Object.entries(errorsByKind).map(([kind, count]) => `${kind}: ${count}`);
+  return kinds.length > 0 ? `${errors} (${kinds.join(', ')})` : String(errors);
+}
 
 function report(runs: Run[], floods: LoginFloodFigures[], eagerStarts: EagerStarts) {
   const at = new Date().toISOString().replace(/[:.]/g, '-');
@@ -399,7 +428,7 @@ function markdownReport(runs: Run[], floods: LoginFloodFigures[], eagerStarts: E
           f.latencyMs.p90,
           f.latencyMs.p99,
           f.latencyMs.max,
-          f.errors,
+          errorsText(f),
           openWorkflows ?? '',
         ].join(' | '),
       )

@@ -17,7 +17,11 @@ export interface LoadFigures {
   latencyMs: { p50: number; p90: number; p99: number; max: number };
   /** The first few wrong answers, to say why. */
   sampleErrors: string[];
+  /** Wrong answers by HTTP status (`429`, `504`, …), or `no answer` when the request failed. */
+  errorsByKind: Record<string, number>;
 }
+
+const errorKind = (error: string) => /^(\d{3}) /.exec(error)?.[1] ?? 'no answer';
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
@@ -54,6 +58,11 @@ export function figuresOf(samples: LoadSample[]): LoadFigures {
       max: round(sorted[sorted.length - 1] ?? 0),
     },
     sampleErrors: errors.slice(0, 5),
+    errorsByKind: errors.reduce<Record<string, number>>((counts, error) => {
+      const kind = errorKind(error);
+      counts[kind] = (counts[kind] ?? 0) + 1;
+      return counts;
+    }, {}),
   };
 }
 
@@ -115,12 +124,27 @@ export async function sampleAtConcurrency(
  * Open loop: requests leave at a fixed rate whatever the answers do, and latency counts from
  * when each was due, so a stall shows in the figures instead of slowing the load down.
  */
-export async function atRate(target: Target, perSecond: number, seconds: number): Promise<LoadFigures> {
-  return figuresOf([await sampleAtRate(target, perSecond, seconds)]);
+export async function atRate(
+  target: Target,
+  perSecond: number,
+  seconds: number,
+  connections?: number,
+): Promise<LoadFigures> {
+  return figuresOf([await sampleAtRate(target, perSecond, seconds, connections)]);
 }
 
-export async function sampleAtRate(target: Target, perSecond: number, seconds: number): Promise<LoadSample> {
-  const pool = new Pool(target.url, { connections: Math.max(8, perSecond), pipelining: 1 });
+/**
+ * `connections` bounds the requests waiting at once (by default a second's worth): past it, the
+ * rest wait in this client, as behind one channel's connection pool. Many channels together have
+ * as many as the load needs: see the overload phase.
+ */
+export async function sampleAtRate(
+  target: Target,
+  perSecond: number,
+  seconds: number,
+  connections = Math.max(8, perSecond),
+): Promise<LoadSample> {
+  const pool = new Pool(target.url, { connections, pipelining: 1 });
   const latencies: number[] = [];
   const errors: string[] = [];
   const started = performance.now();

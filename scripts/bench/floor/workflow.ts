@@ -15,7 +15,13 @@ const { provision } = proxyLocalActivities<FloorActivities>({
   retry: { maximumAttempts: 1 },
 });
 
+/**
+ * How long a bench provision stays open, the floor's and the switch's (its confirmation deadline):
+ * past the whole run, so that no phase pays for the timers of an earlier one firing.
+ */
+export const benchProvisionsOpenForMs = 3 * 60 * 60 * 1000;
+
 export async function floorProvision(): Promise<void> {
   setHandler(provide, (order) => provision(order));
-  await sleep('10 minutes');
+  await sleep(benchProvisionsOpenForMs);
 }
