@@ -174,6 +174,7 @@ const envSchema = z.object({
   LOGIN_FAILURES_BEFORE_BACKOFF: z.coerce.number().int().positive().default(5),
   RATE_LIMIT_PER_SECOND: z.coerce.number().nonnegative().default(200),
   RATE_LIMIT_BURST: z.coerce.number().int().positive().default(400),
+  MAX_TRANSACTIONS_IN_FLIGHT: z.coerce.number().int().positive().default(200),
   NODE_ENV: z.string().optional(),
   METRICS_PORT: port.default(9464),
   // 0: off.
@@ -331,6 +332,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       /** Per channel; undefined: no limit. */
       rateLimit:
         e.RATE_LIMIT_PER_SECOND > 0 ? { ratePerSecond: e.RATE_LIMIT_PER_SECOND, burst: e.RATE_LIMIT_BURST } : undefined,
+      /** New transactions this instance lets wait for their outcome at once; more are refused (429). */
+      maxTransactionsInFlight: e.MAX_TRANSACTIONS_IN_FLIGHT,
       /** OAuth2 client credentials beside Basic auth; undefined: off. */
       oauth: e.OAUTH_TOKEN_SECRET
         ? {

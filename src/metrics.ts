@@ -88,6 +88,16 @@ export function createMetrics({ reporting, now = Date.now, processMetrics = true
       labelNames: ['provider', 'operation', 'kind'] as const,
       registers,
     }),
+    transactionsInFlight: new Gauge({
+      name: 'switch_transactions_in_flight',
+      help: 'New transactions this API instance has waiting for their outcome (at most MAX_TRANSACTIONS_IN_FLIGHT)',
+      registers,
+    }),
+    transactionsRefusedAtCapacity: new Counter({
+      name: 'switch_transactions_refused_at_capacity_total',
+      help: 'New transactions refused (429) because MAX_TRANSACTIONS_IN_FLIGHT were waiting for their outcome',
+      registers,
+    }),
     transactionStarts: new Counter({
       name: 'switch_transaction_starts_total',
       help: 'Transactions started by an API process with a worker (API_WORKER), by whether the server gave the first task to that worker (eager) or to the task queue',

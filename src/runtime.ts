@@ -4,6 +4,7 @@ import { Client, Connection, isGrpcDeadlineError } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
+import { admission } from './api/admission';
 import { createApp } from './api/app';
 import { channelDirectory, operatorDirectory } from './api/auth';
 import { type BackOffice, temporalBackOffice } from './api/back-office';
@@ -176,16 +177,21 @@ export interface ApiParts {
 
 /** The channel API wired from the configuration and its parts; `startApi` serves it, tests call `app.request`. */
 export function switchApp(config: Config, parts: ApiParts) {
-  const { reporting, providers, codec } = parts;
+  const { reporting, providers, codec, metrics } = parts;
   const oauth = config.api.oauth && createOAuth(config.api.oauth);
   // One hashing budget for every login this process checks, channels' and operators'.
   const verifier = cachedVerifier({ guard: loginGuard(config.api.login) });
   const operators = operatorDirectory(config.operators, verifier);
+  // One limit for every kind of new transaction this process serves.
+  const admitted = admission(config.api.maxTransactionsInFlight, {
+    inFlight: (change) => metrics?.transactionsInFlight.inc(change),
+    refused: () => metrics?.transactionsRefusedAtCapacity.inc(),
+  });
   return createApp({
     channels: channelDirectory(config.channels, { verifyBearer: oauth?.verifyBearer, verifier }),
     trustedProxies: networks(config.api.trustedProxies),
     clientCertificates: config.api.tls?.clientChannels,
-    metrics: parts.metrics,
+    metrics,
     metricsRequireOperator: config.metrics.requireOperator,
     oauth,
     rateLimit: config.api.rateLimit,
@@ -196,9 +202,9 @@ export function switchApp(config: Config, parts: ApiParts) {
       authorize: operators.authorize,
       allowedOrigins: config.payloadCodec.allowedOrigins,
     },
-    provisions: parts.provisions,
-    redemptions: parts.redemptions,
-    refunds: parts.refunds,
+    provisions: admitted.guard(parts.provisions),
+    redemptions: admitted.guard(parts.redemptions),
+    refunds: admitted.guard(parts.refunds),
     vouchers: parts.vouchers,
     backOffice: { ...parts.backOffice, fourEyesApproval: config.fourEyesApproval },
     settlement: { settings: config.settlement.businessDay, produce: parts.produceSettlementReport },

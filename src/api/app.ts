@@ -5,6 +5,7 @@ import { HTTPException } from 'hono/http-exception';
 import { type ErrorKind, errorDetail, errorKinds, SwitchError } from '../domain/errors';
 import { maxJsonDepth } from '../domain/json-text';
 import { inSpan, linkToIncomingTrace, SpanKind } from '../telemetry/spans';
+import { SwitchBusy } from './admission';
 import { authenticateChannel } from './auth';
 import { registerConsoleRoutes } from './console';
 import type { AppDeps, AppEnv } from './deps';
@@ -48,7 +49,8 @@ function withGuardResponses(document: OpenApiDocument): OpenApiDocument {
     ...errorBody,
   };
   const throttled = {
-    description: 'GENERAL_ERROR: too many requests, or login attempts; Retry-After says when to try again',
+    description:
+      'GENERAL_ERROR: too many requests, or login attempts, or a new transaction while the switch is at capacity; nothing was done, Retry-After says when to try again',
     ...errorBody,
   };
   const notFromHere = {
@@ -276,6 +278,7 @@ export function createApp(deps: AppDeps) {
   });
   app.onError(async (error, c) => {
     if (error instanceof SwitchError) {
+      if (error instanceof SwitchBusy) c.header('Retry-After', String(error.retryAfterSeconds));
       return c.json(error.toErrorDetail(), error.status as 400);
     }
     if (error instanceof LoginThrottled) {

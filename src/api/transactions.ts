@@ -42,7 +42,7 @@ import {
 import { type SearchFields, searchAttributePairs } from '../workflows/search-attributes';
 
 /** The part of a transaction's input the gateway reads. */
-interface TransactionInput {
+export interface TransactionInput {
   transactionId: string;
   channelId: string;
   request: { id: string };

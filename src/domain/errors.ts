@@ -51,6 +51,8 @@ export const errorKinds = {
   bodyTooLarge: { status: 413, errorType: 'FORMAT_ERROR' },
   // SUV channels know only the contract's error types: the status and Retry-After say the rest.
   rateLimited: { status: 429, errorType: 'GENERAL_ERROR' },
+  /** A new transaction while the instance has its limit in flight: nothing was done, Retry-After says when. */
+  switchBusy: { status: 429, errorType: 'GENERAL_ERROR' },
 } as const satisfies Record<string, { status: ErrorStatus; errorType: string }>;
 
 import type { ErrorAnswer, ErrorDetail, ErrorStatus } from '../contract/answers';
