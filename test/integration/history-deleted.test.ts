@@ -2,10 +2,15 @@ import { execFileSync } from 'node:child_process';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { openReportingStore } from '../../src/db/client';
 import { transactions } from '../../src/db/schema';
 import { workflowIdFor } from '../../src/domain/provision';
+import { listen } from '../../src/http-server';
+import { createLogger } from '../../src/log';
+import { connectApi } from '../../src/runtime';
 import { ensure, temporalCli } from '../../src/temporal/binaries';
 import { searchAttributes } from '../../src/workflows/search-attributes';
+import { demoAuth } from '../helpers/channel';
 import { eventually } from '../helpers/eventually';
 import {
   makeAdvice,
@@ -99,6 +104,52 @@ describe('a message id whose workflow history was deleted', () => {
     // In the Web UI the new run shows the earlier run's state, which it answers for, from its start.
     const run = await sw.client.workflow.getHandle(workflowId).describe();
     expect(run.typedSearchAttributes.get(searchAttributes.state)).toBe('CONFIRMED');
+  });
+
+  it('is a duplicate too when the API could not look: the workflow looks in the reporting copy itself', async () => {
+    const request = makeProvisionRequest();
+    const id = request.id as string;
+    const first = await sw.post('/suv/v1/vouchers', request);
+    expect(first.status).toBe(201);
+    const workflowId = workflowIdFor('22222222', id);
+    expect((await sw.post('/suv/v1/vouchers/confirmations', makeAdvice(id))).status).toBe(202);
+    await finishedAndForgotten(workflowId, 'CONFIRMED');
+
+    // An API process with a reporting copy of its own (its own PGlite), not the one the workers
+    // write: it cannot say whether an earlier run left a row, so it starts the run without a word.
+    const ownCopy = await openReportingStore({ pgliteDir: 'memory://' });
+    const elsewhere = connectApi(
+      sw.config,
+      inject('temporalAddress'),
+      ownCopy,
+      createLogger('silent', 'api'),
+      undefined,
+      undefined,
+      undefined,
+      false,
+    );
+    const server = await listen(elsewhere.app, 0);
+    try {
+      const again = await fetch(`${server.url}/suv/v1/vouchers`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: demoAuth },
+        body: JSON.stringify(request),
+      });
+      expect(again.status).toBe(400);
+      expect(await again.json()).toMatchObject({
+        id,
+        errorType: 'DUPLICATE_RECORD',
+        detailMessage: { voucher: first.body.voucher },
+      });
+    } finally {
+      await server.close();
+      await elsewhere.stop();
+      await ownCopy.close();
+    }
+    // The new run looked itself, and asked the provider nothing.
+    expect(await localActivities(workflowId)).toEqual(['findEarlierRun']);
+    const ledger = await sw.simulator.ledger({ channelMessageId: id });
+    expect(ledger.map((e) => `${e.operation}:${e.outcome}`)).toEqual(['provision:ok', 'confirm:ok']);
   });
 
   it('of a reversed provision: a retry gets VOUCHER_ALREADY_REVERSED, and the provider nothing', async () => {
