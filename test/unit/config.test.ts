@@ -43,6 +43,10 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SWITCH_RECEIVER_ROUTES: '1234:nobody' })).toThrow(/SWITCH_RECEIVER_ROUTES/);
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(ConfigError);
     expect(() => loadConfig({ SWITCH_CHANNELS: 'bank' })).toThrow(/SWITCH_CHANNELS/);
+    // Admission control has no off: a limit of none would let a flood queue past every timeout.
+    expect(loadConfig({}).api.maxTransactionsInFlight).toBe(200);
+    for (const value of ['0', '-5', '1.5', 'many'])
+      expect(() => loadConfig({ MAX_TRANSACTIONS_IN_FLIGHT: value })).toThrow(/MAX_TRANSACTIONS_IN_FLIGHT/);
   });
 
   it('takes channel and operator secrets only in their hashed form', () => {
