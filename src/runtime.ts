@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { Client, Connection, isGrpcDeadlineError } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
@@ -13,6 +13,8 @@ import { loginGuard } from './api/login-guard';
 import { networks } from './api/networks';
 import { createOAuth } from './api/oauth';
 import {
+  readWithin,
+  TemporalTooSlow,
   type TransactionGateway,
   temporalTransactions,
   temporalVouchers,
@@ -301,10 +303,11 @@ export function connectApi(
           workflowIdConflictPolicy: 'USE_EXISTING',
         });
       try {
-        await client.withDeadline(Date.now() + config.api.channelResponseTimeoutMs, run);
+        await readWithin(client, Date.now() + config.api.channelResponseTimeoutMs, run);
         return 'stored';
       } catch (error) {
-        if (isGrpcDeadlineError(error)) return 'producing';
+        // However the wait ended once its deadline passed (not always the client's deadline error).
+        if (error instanceof TemporalTooSlow) return 'producing';
         throw error;
       }
     },
