@@ -182,6 +182,37 @@ describe.each(stores)('reporting store on $name', ({ options }) => {
     await remove(id);
   });
 
+  it('takes a write that names one trace or advice twice, as the later of the two with the earlier filling gaps', async () => {
+    const id = `provision-test-${randomUUID()}`;
+    // Two reversals, each sent to the provider: both provider legs are named `reverse`.
+    const firstCall = {
+      ...trace('provider', 500),
+      operation: 'reverse',
+      url: 'http://provider/reverse',
+      durationMs: 30,
+    };
+    const secondCall = { ...trace('provider', 200), operation: 'reverse', durationMs: undefined };
+    await upsertTransaction(
+      store.db,
+      row(id, 'REVERSED'),
+      [trace('channel', 201), firstCall, secondCall],
+      [
+        advice('pending', { kind: 'reverse', lastError: 'down' }),
+        advice('delivered', { kind: 'reverse', attempts: 2 }),
+      ],
+    );
+
+    const found = await findTransaction(store.db, id);
+    expect(found?.traces.find((t) => t.operation === 'reverse')).toMatchObject({
+      status: 200,
+      url: 'http://provider/reverse',
+      durationMs: 30,
+    });
+    expect(found?.traces).toHaveLength(2);
+    expect(found?.advices).toEqual([expect.objectContaining({ saf: 'delivered', attempts: 2, lastError: 'down' })]);
+    await remove(id);
+  });
+
   it('stores voucher codes only masked, and finds the transaction by the keyed hash', async () => {
     const id = `redemption-test-${randomUUID()}`;
     const code = '1234567890123456';

@@ -1,4 +1,4 @@
-import { and, eq, notInArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { LastingState, Phase } from '../../domain/lifecycle';
 import type { ReportingDb } from '../client';
 import { advices, messageTraces, transactions } from '../schema';
@@ -8,9 +8,25 @@ export type TraceRow = Omit<typeof messageTraces.$inferInsert, 'id' | 'transacti
 export type AdviceRow = Omit<typeof advices.$inferInsert, 'transactionId' | 'updatedAt'>;
 
 /**
- * Writes a transaction, its traces and its advices in one database transaction; repeating it
- * changes nothing. The transaction row keeps the workflow's latest write (by its revision), and
- * a write older than the row changes nothing at all; an advice only moves forward, see below.
+ * Rows of one table keyed alike, merged as upserting them one after the other would leave them:
+ * a later row's fields replace an earlier one's, its absent fields keep the earlier values. One
+ * statement may not upsert the same row twice.
+ */
+function mergedByKey<T extends object>(rows: T[], key: (row: T) => string): T[] {
+  const merged = new Map<string, T>();
+  for (const row of rows) {
+    const defined = Object.fromEntries(Object.entries(row).filter(([, value]) => value !== undefined));
+    merged.set(key(row), { ...merged.get(key(row)), ...defined } as T);
+  }
+  return [...merged.values()];
+}
+
+/**
+ * Writes a transaction, its traces and its advices in one statement, so one round trip to the
+ * database; repeating it changes nothing. The transaction row keeps the workflow's latest write
+ * (by its revision), and a write older than the row changes nothing at all: the traces and
+ * advices are written only with the row (`written`). An advice only moves forward, see below.
+ * A field a write leaves out keeps its stored value, as an upsert of the row's defined fields would.
  */
 export async function upsertTransaction(
   db: ReportingDb,
@@ -18,51 +34,68 @@ export async function upsertTransaction(
   traces: TraceRow[],
   adviceRows: AdviceRow[] = [],
 ): Promise<void> {
-  await db.transaction(async (tx) => {
-    const { id, ...changes } = row;
-    const written = await tx
-      .insert(transactions)
-      .values(row)
-      .onConflictDoUpdate({
-        target: transactions.id,
-        set: { ...changes, updatedAt: new Date().toISOString() },
-        // A write that lands after a later one (a retried or timed-out write) changes nothing.
-        setWhere: sql`${transactions.revision} <= excluded.revision`,
-      })
-      .returning({ id: transactions.id });
-    if (written.length === 0) return;
-    // The row is this write's, and a transaction's advices only accumulate: one this write does
-    // not have was written by a workflow task whose worker was lost, and never happened.
-    const current = adviceRows.map((advice) => advice.adviceId);
-    await tx.delete(advices).where(and(eq(advices.transactionId, id), notInArray(advices.adviceId, current)));
-    for (const trace of traces) {
-      const withId = { ...trace, transactionId: id };
-      await tx
-        .insert(messageTraces)
-        .values(withId)
-        .onConflictDoUpdate({
-          target: [messageTraces.transactionId, messageTraces.leg, messageTraces.operation],
-          set: trace,
-        });
-    }
-    for (const advice of adviceRows) {
-      await tx
-        .insert(advices)
-        .values({ ...advice, transactionId: id })
-        .onConflictDoUpdate({
-          target: [advices.transactionId, advices.adviceId],
-          set: {
-            ...advice,
-            // The delivery activity counts attempts live; a snapshot taken before them must not undo them.
-            attempts: sql`greatest(${advices.attempts}, excluded.attempts)`,
-            lastError: sql`coalesce(excluded.last_error, ${advices.lastError})`,
-            updatedAt: new Date().toISOString(),
-          },
-          // A settled advice never goes back to pending, whatever order the writes land in.
-          setWhere: sql`${advices.saf} = 'pending' or excluded.saf <> 'pending'`,
-        });
-    }
-  });
+  const { id, ...changes } = row;
+  const writeRow = db
+    .insert(transactions)
+    .values(row)
+    .onConflictDoUpdate({
+      target: transactions.id,
+      set: { ...changes, updatedAt: new Date().toISOString() },
+      // A write that lands after a later one (a retried or timed-out write) changes nothing.
+      setWhere: sql`${transactions.revision} <= excluded.revision`,
+    })
+    .returning({ id: transactions.id });
+  const traceJson = JSON.stringify(mergedByKey(traces, (trace) => `${trace.leg}\n${trace.operation}`));
+  const adviceList = mergedByKey(adviceRows, (advice) => advice.adviceId);
+  await db.execute(sql`
+    with written as (${writeRow.getSQL()}),
+    -- A transaction's advices only accumulate: one this write does not have was written by a
+    -- workflow task whose worker was lost, and never happened.
+    forgotten as (
+      delete from advices using written
+      where advices.transaction_id = written.id
+        and advices.advice_id not in (select jsonb_array_elements_text(${JSON.stringify(adviceList.map((advice) => advice.adviceId))}::jsonb))
+    ),
+    traced as (
+      insert into message_traces
+        (transaction_id, leg, operation, method, url, request, status, response, started_at, duration_ms)
+      select written.id, t.leg, t.operation, t.method, t.url, t.request, t.status, t.response, t."startedAt", t."durationMs"
+      from written, jsonb_to_recordset(${traceJson}::jsonb) as t(
+        leg text, operation text, method text, url text, request jsonb, status integer, response jsonb,
+        "startedAt" timestamptz, "durationMs" integer)
+      on conflict (transaction_id, leg, operation) do update set
+        method = coalesce(excluded.method, message_traces.method),
+        url = coalesce(excluded.url, message_traces.url),
+        request = coalesce(excluded.request, message_traces.request),
+        status = coalesce(excluded.status, message_traces.status),
+        response = coalesce(excluded.response, message_traces.response),
+        started_at = excluded.started_at,
+        duration_ms = coalesce(excluded.duration_ms, message_traces.duration_ms)
+    ),
+    advised as (
+      insert into advices
+        (transaction_id, advice_id, kind, origin, reason, provider, saf, attempts, last_error, accepted_at, settled_at)
+      select written.id, a."adviceId", a.kind, a.origin, a.reason, a.provider, a.saf, coalesce(a.attempts, 0),
+        a."lastError", a."acceptedAt", a."settledAt"
+      from written, jsonb_to_recordset(${JSON.stringify(adviceList)}::jsonb) as a(
+        "adviceId" text, kind text, origin text, reason text, provider text, saf text, attempts integer,
+        "lastError" text, "acceptedAt" timestamptz, "settledAt" timestamptz)
+      on conflict (transaction_id, advice_id) do update set
+        kind = excluded.kind,
+        origin = excluded.origin,
+        reason = coalesce(excluded.reason, advices.reason),
+        provider = coalesce(excluded.provider, advices.provider),
+        saf = excluded.saf,
+        -- The delivery activity counts attempts live; a snapshot taken before them must not undo them.
+        attempts = greatest(advices.attempts, excluded.attempts),
+        last_error = coalesce(excluded.last_error, advices.last_error),
+        accepted_at = excluded.accepted_at,
+        settled_at = coalesce(excluded.settled_at, advices.settled_at),
+        updated_at = now()
+      -- A settled advice never goes back to pending, whatever order the writes land in.
+      where advices.saf = 'pending' or excluded.saf <> 'pending'
+    )
+    select 1`);
 }
 
 /** A failed delivery of an advice: the attempt that failed (Temporal's count) and why. */
