@@ -7,8 +7,11 @@ import type { createReportingActivities } from './reporting';
 
 export interface ProvisionAndRecordInput {
   call: ProvisionAtProviderInput;
-  /** What the workflow's own first write would take: the request, its state as the provider is asked, the run and the write's revision. */
-  firstRow: { input: ProvisionInput; state: Lifecycle; runId: string; revision: number };
+  /**
+   * What the workflow's own first write would take: the request, its state as the provider is
+   * asked, the run, the write's revision and the workflow's time (absent in histories from before it was kept).
+   */
+  firstRow: { input: ProvisionInput; state: Lifecycle; runId: string; revision: number; writtenAt?: string };
 }
 
 /**
@@ -42,6 +45,7 @@ export function createAnsweredProvisionActivities(
       const report = {
         ...provisionReport(firstRow.input, attempt, state, firstRow.runId),
         revision: firstRow.revision,
+        writtenAt: firstRow.writtenAt,
       };
       // A failed write is counted and logged by the write; the workflow then writes as at any step.
       const recorded = await within(

@@ -85,6 +85,7 @@ export function transactionRow(report: TransactionReport): TransactionRow {
     answeredAt: report.answeredAt,
     revision: report.revision ?? 0,
     runId: report.runId,
+    writtenAt: report.writtenAt,
   });
 }
 

@@ -36,6 +36,11 @@ export interface TransactionReport {
   lifecycle: Lifecycle;
   /** The write's place among the transaction's writes (absent in histories from before it was counted). */
   revision?: number;
+  /**
+   * The workflow's time when it made the write: orders two runs' writes, for which revisions say
+   * nothing (absent in histories from before it was kept).
+   */
+  writtenAt?: string;
 }
 
 /** Revisions one workflow task may take before a task at a longer history outranks them. */

@@ -71,6 +71,24 @@ export const answerInOneActivity = 'answer-in-one-activity';
 /** The patches under which messages that arrive together are taken one after another. */
 const requestWaitsForAdvice = 'request-waits-for-advice';
 const earlierRunForAdviceDurably = 'earlier-run-for-advice-durably';
+/**
+ * The patch under which an advice taken by a run that answers for an earlier one is answered
+ * at once: the earlier run put it in effect. Before it, such a run (an operator's reset to the
+ * first task, which takes the channel's messages again) waited for ever, and so did its end.
+ */
+const earlierRunsAdvicesInEffect = 'earlier-runs-advices-in-effect';
+
+/**
+ * The patch under which a first workflow task that follows a failed attempt looks for an
+ * earlier run itself (see `looksForItself`).
+ */
+const retriedFirstTaskLooks = 'retried-first-task-looks';
+
+/**
+ * The history length at a first workflow task that no failed attempt preceded: its start, the
+ * task scheduled, the task started.
+ */
+const firstTaskHistoryLength = 3;
 
 /** Rejects an update with the channel's answer: a rejected update leaves no trace in history. */
 function reject(answer: ChannelAnswer): never {
@@ -220,7 +238,7 @@ export async function receiveRequest<I extends { request: { id: string } }>(
     } finally {
       lock.held = false;
     }
-    if (decision.accept) await condition(adviceInEffect);
+    if (decision.accept && !(state.earlierRun && patched(earlierRunsAdvicesInEffect))) await condition(adviceInEffect);
     return decision.answer;
   }
 
@@ -268,9 +286,7 @@ function earlierRunOnce(
   let found: Promise<boolean> | undefined;
   return (lookUp = findEarlierRunNow) => {
     found ??= (async () => {
-      // A run reset by an operator keeps its start's arguments, which predate the run it replaces: it looks.
-      const { runId, firstExecutionRunId } = workflowInfo();
-      const fromStart = atStart !== undefined && runId === firstExecutionRunId && patched(answerInOneActivity);
+      const fromStart = atStart !== undefined && !looksForItself() && patched(answerInOneActivity);
       const earlier = fromStart ? (atStart ?? undefined) : await lookFor(lookUp);
       if (!earlier) return false;
       Object.assign(state, earlier, { earlierRun: true });
@@ -278,6 +294,20 @@ function earlierRunOnce(
     })();
     return found;
   };
+}
+
+/**
+ * Whether a transaction started with its request looks for an earlier run itself rather than
+ * take what the API found at its start. Asked in the first workflow task. A first task at a
+ * longer history than its own follows a failed attempt: an operator's reset to the first task
+ * (the new run's start predates the run it replaces, which may have answered already) or a lost
+ * worker; it looks. A run reset to a later task replays its first task as recorded, at the
+ * history length it had then. Without the patch, runs reset to their first task looked; nothing
+ * else did.
+ */
+function looksForItself(): boolean {
+  const { runId, firstExecutionRunId, historyLength } = workflowInfo();
+  return historyLength > firstTaskHistoryLength && (patched(retriedFirstTaskLooks) || runId !== firstExecutionRunId);
 }
 
 /** Looks in the reporting copy for an earlier run of this workflow id. */

@@ -93,7 +93,13 @@ async function askForTheVoucher(input: ProvisionInput, state: Lifecycle) {
   const call = { provider: input.provider, order, deadlineMs: input.deadlineMs };
   // The first row goes with the provider's call: the row the first write below would make.
   const firstRow = patched(answerInOneActivity)
-    ? { input, state: { ...state }, runId: workflowInfo().runId, revision: nextRevision(0) }
+    ? {
+        input,
+        state: { ...state },
+        runId: workflowInfo().runId,
+        revision: nextRevision(0),
+        writtenAt: new Date().toISOString(),
+      }
     : undefined;
   const attempt: RecordedProvisionAttempt = await askProvider(
     capabilities.supportsRetries,

@@ -142,7 +142,7 @@ export function reportingChain(report: () => TransactionReport) {
     /** Records the transaction as it is now, in the reporting copy and in its search attributes. */
     record() {
       revision = nextRevision(revision);
-      const snapshot = { ...report(), revision };
+      const snapshot = { ...report(), revision, writtenAt: new Date().toISOString() };
       describeNow(snapshot);
       recording = recording.then(() => write(snapshot));
     },

@@ -182,6 +182,42 @@ describe.each(stores)('reporting store on $name', ({ options }) => {
     await remove(id);
   });
 
+  it('follows the run an operator reset the workflow to, whose history is shorter than the old run’s', async () => {
+    const id = `provision-test-${randomUUID()}`;
+    const at = (seconds: number) => new Date(Date.UTC(2026, 11, 1, 10, 0, seconds)).toISOString();
+    const write = (state: string, runId: string, revision: number, writtenAt?: string) =>
+      upsertTransaction(store.db, { ...row(id, state), runId, revision, writtenAt }, [trace('channel', 201)]);
+    const stored = async () => (await store.db.select().from(transactions).where(eq(transactions.id, id)))[0];
+
+    await write('CONFIRMED', 'run-1', 2500, at(0));
+    // Reset to its answer, the workflow runs again from a shorter history, and is reversed.
+    await write('REVERSED', 'run-2', 1700, at(60));
+    expect(await stored()).toMatchObject({ state: 'REVERSED', runId: 'run-2', revision: 1700 });
+
+    // A write of the replaced run that lands late changes nothing, whatever its revision.
+    await write('CONFIRMED', 'run-1', 2600, at(1));
+    // Within the new run, revisions order the writes as before; so does a worker that does not say when it wrote.
+    await write('APPROVED', 'run-2', 1600, at(59));
+    await write('APPROVED', 'run-2', 1650);
+    expect(await stored()).toMatchObject({ state: 'REVERSED', runId: 'run-2', revision: 1700 });
+    await write('REVERSED', 'run-2', 1800, at(61));
+    expect(await stored()).toMatchObject({ state: 'REVERSED', revision: 1800 });
+    await remove(id);
+  });
+
+  it('orders a timed write after a row from a worker that did not say when it wrote, across runs', async () => {
+    const id = `provision-test-${randomUUID()}`;
+    await upsertTransaction(store.db, { ...row(id, 'CONFIRMED'), runId: 'run-1', revision: 2500 }, []);
+    await upsertTransaction(
+      store.db,
+      { ...row(id, 'REVERSED'), runId: 'run-2', revision: 1700, writtenAt: new Date().toISOString() },
+      [],
+    );
+    const [stored] = await store.db.select().from(transactions).where(eq(transactions.id, id));
+    expect(stored).toMatchObject({ state: 'REVERSED', runId: 'run-2' });
+    await remove(id);
+  });
+
   it('takes a write that names one trace or advice twice, as the later of the two with the earlier filling gaps', async () => {
     const id = `provision-test-${randomUUID()}`;
     // Two reversals, each sent to the provider: both provider legs are named `reverse`.

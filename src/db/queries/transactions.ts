@@ -22,6 +22,20 @@ function mergedByKey<T extends object>(rows: T[], key: (row: T) => string): T[] 
 }
 
 /**
+ * Whether a write (`excluded`) is later than the stored row, so replaces it. Within one run of
+ * the workflow, by revision: a write that lands after a later one (a retried or timed-out write)
+ * changes nothing. Between two runs (an operator reset the workflow: the new run's history, and
+ * so its revisions, may be shorter than the old run's), by the workflow's time at the write; a
+ * late write of the run that was replaced loses to the new run's. A write that does not say when
+ * it was made (a worker from before the time was kept) is ordered by revision as before.
+ */
+const laterWrite = sql`case
+  when ${transactions.runId} = excluded.run_id or excluded.written_at is null
+    then ${transactions.revision} <= excluded.revision
+  else ${transactions.writtenAt} is null or ${transactions.writtenAt} <= excluded.written_at
+end`;
+
+/**
  * Writes a transaction, its traces and its advices in one statement, so one round trip to the
  * database; repeating it changes nothing. The transaction row keeps the workflow's latest write
  * (by its revision), and a write older than the row changes nothing at all: the traces and
@@ -41,8 +55,7 @@ export async function upsertTransaction(
     .onConflictDoUpdate({
       target: transactions.id,
       set: { ...changes, updatedAt: new Date().toISOString() },
-      // A write that lands after a later one (a retried or timed-out write) changes nothing.
-      setWhere: sql`${transactions.revision} <= excluded.revision`,
+      setWhere: laterWrite,
     })
     .returning({ id: transactions.id });
   const traceJson = JSON.stringify(mergedByKey(traces, (trace) => `${trace.leg}\n${trace.operation}`));

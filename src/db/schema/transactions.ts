@@ -36,6 +36,12 @@ export const transactions = pgTable(
     /** The workflow run that wrote the row: a later run of the same id finds it and answers as a duplicate. */
     runId: text(),
     /**
+     * The workflow's time at the write: orders the writes of two runs of one workflow id (an
+     * operator's reset replaces a run with one whose history, and so whose revisions, may be
+     * shorter). Absent for writes from before it was kept.
+     */
+    writtenAt: timestamp({ withTimezone: true, mode: 'string' }),
+    /**
      * The transaction's lasting state (its answer, voucher included, and its advices), encrypted
      * with the payload codec: how a message id is answered once its workflow's history is gone.
      */
