@@ -52,8 +52,9 @@ describe.each(stores)('settlement reports on $store', ({ database }) => {
   beforeAll(async () => {
     const db = await database();
     drop = db.drop;
-    // Far enough ahead for the first batch to settle before it.
-    const { cutoff, at } = cutoffIn(12);
+    // Far enough ahead for the switch to start and the first batch to settle before it, on a
+    // loaded CI machine too (12 s once fell half a second short).
+    const { cutoff, at } = cutoffIn(30);
     settings = { cutoff, timeZone };
     cutoffAt = at;
     sw = await startTestSwitch({ ...db.env, SETTLEMENT_CUTOFF: cutoff, SETTLEMENT_TIME_ZONE: timeZone });
@@ -100,7 +101,7 @@ describe.each(stores)('settlement reports on $store', ({ database }) => {
     expect(Date.now(), 'the first batch settled before the cut-off').toBeLessThan(cutoffAt.getTime());
     const closedDay = businessDayOf(new Date(), settings);
 
-    await eventually(async () => (Date.now() >= cutoffAt.getTime() ? true : undefined), 30_000);
+    await eventually(async () => (Date.now() >= cutoffAt.getTime() ? true : undefined), 60_000);
     // After it: the open one confirmed, and a new one.
     await confirm(open.id);
     const later = await provision(1_000, 20);
