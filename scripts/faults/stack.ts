@@ -150,7 +150,7 @@ export async function startStack({ databaseUrl, logDir, log, instances = 1, apiW
   try {
     temporal = await startDevServer(temporalOptions);
     spawnNode('simulator', 'providers/simulator/main.ts');
-    await waitForHttp(`${simulatorUrl}/health`);
+    await waitForHttp(`${simulatorUrl}/health`, 90_000);
     // The worker migrates the new database before the API opens it.
     await startWorker();
     await Promise.all([
