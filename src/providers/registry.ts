@@ -7,19 +7,14 @@ import { instrumentProviders } from './instrumented';
 export interface ProviderRegistryOptions {
   /** Where the providers (in development and tests, the simulator) listen. */
   baseUrl: string;
-  fetch?: typeof fetch;
   /** Given, every call is observed in `switch_provider_*`. */
   metrics?: Metrics;
 }
 
 /** One adapter per provider id, all over the same provider protocol for now. */
-export function createProviderRegistry({
-  baseUrl,
-  fetch: fetchFn,
-  metrics,
-}: ProviderRegistryOptions): ProviderRegistry {
+export function createProviderRegistry({ baseUrl, metrics }: ProviderRegistryOptions): ProviderRegistry {
   const registry = Object.fromEntries(
-    providerIds.map((id) => [id, new HttpVoucherProvider(providerProfiles[id], baseUrl, fetchFn)]),
+    providerIds.map((id) => [id, new HttpVoucherProvider(providerProfiles[id], baseUrl)]),
   ) as Record<ProviderId, HttpVoucherProvider>;
   return metrics ? instrumentProviders(registry, metrics) : registry;
 }
