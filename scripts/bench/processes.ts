@@ -174,3 +174,9 @@ export function childrenOf(pid: number): number[] {
     return []; // a kernel without the children file: the dev server goes unmeasured
   }
 }
+
+/** This process's soft limit on open files (`ulimit -n`), which the stack it starts inherits. */
+export function openFileLimit(): number {
+  const limit = /^Max open files\s+(\S+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1];
+  return limit === undefined || limit === 'unlimited' ? Number.POSITIVE_INFINITY : Number(limit);
+}
