@@ -156,6 +156,29 @@ export async function findVoucherKeyBySerial(db: ReportingDb, channelId: string,
   return row?.voucherKey ?? undefined;
 }
 
+const preparedRunLookUps = new WeakMap<ReportingDb, ReturnType<typeof prepareRunLookUp>>();
+
+function prepareRunLookUp(db: ReportingDb) {
+  return db
+    .select({ runId: transactions.runId, state: transactions.state, sealedState: transactions.sealedState })
+    .from(transactions)
+    .where(eq(transactions.id, sql.placeholder('id')))
+    .prepare('transaction_run');
+}
+
+/**
+ * A transaction row's run and state, by id: the look-up the API makes before every new
+ * transaction, so its statement is built once per database, not at every request.
+ */
+function transactionRunOf(db: ReportingDb) {
+  let prepared = preparedRunLookUps.get(db);
+  if (!prepared) {
+    prepared = prepareRunLookUp(db);
+    preparedRunLookUps.set(db, prepared);
+  }
+  return prepared;
+}
+
 /**
  * The lasting state of a transaction an earlier run of its workflow id recorded, when its row is
  * not this run's own (`runId`; any row when no run is given). Rows from before the state was
@@ -167,10 +190,7 @@ export async function findEarlierRun(
   transactionId: string,
   runId?: string,
 ): Promise<LastingState | undefined> {
-  const [row] = await db
-    .select({ runId: transactions.runId, state: transactions.state, sealedState: transactions.sealedState })
-    .from(transactions)
-    .where(eq(transactions.id, transactionId));
+  const [row] = await transactionRunOf(db).execute({ id: transactionId });
   if (!row || (runId !== undefined && row.runId === runId)) return undefined;
   if (row.sealedState) return unseal(row.sealedState);
   const adviceRows = await db
