@@ -66,6 +66,24 @@ describe('a provider on the wire', () => {
     });
   });
 
+  it('never follows a redirect: the order goes nowhere else, and the outcome stays open', async () => {
+    let reachedElsewhere = false;
+    const elsewhere = await serve((_request, response) => {
+      reachedElsewhere = true;
+      response.writeHead(201, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ providerReference: 'p-9', voucher: { code: '999' } }));
+    });
+    const redirecting = await serve((_request, response) => {
+      response.writeHead(307, { location: `${elsewhere}/providers/flash/vouchers` });
+      response.end();
+    });
+    expect(await flash(redirecting).provision(order, { deadlineMs: 2_000 })).toMatchObject({
+      ok: false,
+      failure: { kind: 'error', status: 307 },
+    });
+    expect(reachedElsewhere).toBe(false);
+  });
+
   it('sends the order as JSON and reads an approval, with the exchange traced', async () => {
     let received: unknown;
     const approving = await serve((request, response) => {
