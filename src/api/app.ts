@@ -1,12 +1,12 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { type ErrorKind, errorDetail, errorKinds, SwitchError } from '../domain/errors';
 import { maxJsonDepth } from '../domain/json-text';
 import { inSpan, linkToIncomingTrace, SpanKind } from '../telemetry/spans';
 import { SwitchBusy } from './admission';
 import { authenticateChannel } from './auth';
+import { bodyLimit } from './body-limit';
 import { registerConsoleRoutes } from './console';
 import type { AppDeps, AppEnv } from './deps';
 import { errorIds, invalidMessage } from './format-errors';
@@ -208,10 +208,7 @@ export function createApp(deps: AppDeps) {
   // Before the body limit, authentication and the rate limit, so their refusals are counted too.
   if (deps.metrics) app.use('*', channelMetrics(deps.metrics, app));
   const limitTo = (maxSize: number) =>
-    bodyLimit({
-      maxSize,
-      onError: (c) => c.json(errorDetail('bodyTooLarge', `The body exceeds ${maxSize} bytes.`), 413),
-    });
+    bodyLimit(maxSize, (c) => c.json(errorDetail('bodyTooLarge', `The body exceeds ${maxSize} bytes.`), 413));
   const messageLimit = limitTo(maxBodyBytes);
   // A provider's transaction file may hold a day's thousands of lines: only an operator may send one.
   const providerFileLimit = limitTo(maxProviderFileBytes);
