@@ -31,6 +31,8 @@ import {
 } from './load';
 import { type LoginFloodFigures, loginFlood } from './login-flood';
 import {
+  databaseOnThisMachine,
+  groupVisible,
   type Measured,
   machine,
   mergeProcessFigures,
@@ -121,6 +123,22 @@ interface Stack {
   stop(): Promise<void>;
 }
 
+/**
+ * PostgreSQL's processes as one (`postgres`), when DATABASE_URL names a server on this machine:
+ * the switch's reporting copy is there, and its CPU is part of what a provision costs (the floor
+ * does not use it). Every postgres process on the machine counts, whoever its client. A server
+ * out of sight is said to be left out, not counted as 0.
+ */
+function databaseProcesses(): Measured[] {
+  const url = process.env.DATABASE_URL;
+  if (!url) return []; // PGlite: inside the switch's own processes
+  const here = databaseOnThisMachine(url);
+  if (here && groupVisible('postgres')) return [{ name: 'postgres', comm: 'postgres' }];
+  const why = here ? 'no postgres process is visible in /proc' : 'DATABASE_URL names a server on another machine';
+  console.log(`PostgreSQL's CPU is not counted: ${why}.`);
+  return [];
+}
+
 /** The stack as separate processes, each on a free port, the reporting copy in PGlite (or DATABASE_URL). */
 async function startStack(withFloor: boolean): Promise<Stack> {
   if (process.env.BENCH_API_URL && process.env.BENCH_SIMULATOR_URL) {
@@ -133,7 +151,7 @@ async function startStack(withFloor: boolean): Promise<Stack> {
       simulatorUrl,
       temporalAddress,
       floor,
-      processes: floor?.processes ?? [],
+      processes: [...databaseProcesses(), ...(floor?.processes ?? [])],
       stop: async () => {
         await floor?.stop();
       },
@@ -214,6 +232,7 @@ async function startStack(withFloor: boolean): Promise<Stack> {
       { name: 'api-eager', pid: eagerApi.pid as number },
       { name: 'simulator', pid: simulator.pid as number },
       ...(temporal.pid ? [{ name: 'temporal', pid: temporal.pid }] : []),
+      ...databaseProcesses(),
       ...(floor?.processes ?? []),
       ...(dev?.processes ?? []),
     ],
@@ -499,7 +518,9 @@ function markdownReport(runs: Run[], floods: LoginFloodFigures[], eagerStarts: E
   const steady = runs.filter((run) => (run.phase === 'rate' && run.target !== 'direct') || run.phase === 'sales');
   if (steady.length > 0) {
     // The capacity model's inputs (README, Production-like deployment): what one provision costs each process.
-    const costNames = ['api', 'worker', 'temporal'];
+    // PostgreSQL, when measured, is the same server for all: the floors' figure (about 0) shows that only the switch uses it.
+    const measuresPostgres = steady.some((run) => run.processes.some((p) => p.name === 'postgres'));
+    const costNames = ['api', 'worker', 'temporal', ...(measuresPostgres ? ['postgres'] : [])];
     lines.push(
       '',
       'CPU per provision at 50/s, and per sale (provision, confirmation, redemption, its confirmation) at 5/s, in ms of one core: the capacity model’s inputs:',
@@ -509,9 +530,9 @@ function markdownReport(runs: Run[], floods: LoginFloodFigures[], eagerStarts: E
       ...steady.map((run) => {
         const perProvision = (cpuPercent: number) => (cpuPercent * 10) / run.figures.throughputPerSecond;
         // The floor's own API and worker processes (floor-eager: one process for both, in the api
-        // column); Temporal is the same server for all.
+        // column); Temporal and PostgreSQL are the same server for all.
         const processName = (name: string) => {
-          if (run.target === 'switch' || name === 'temporal') return name;
+          if (run.target === 'switch' || name === 'temporal' || name === 'postgres') return name;
           if (run.target === 'switch-eager') return name === 'api' ? 'api-eager' : '';
           if (run.target === 'floor-eager') return name === 'api' ? 'floor-eager' : '';
           return `floor-${name}`;

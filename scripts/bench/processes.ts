@@ -1,14 +1,25 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { DevServerOptions } from '../../src/temporal/dev-server';
 import { freePort } from '../../test/helpers/ports';
 
-/** A process of the stack under test, measured from /proc (Linux). */
-export interface Measured {
+/** What the bench measures from /proc (Linux): one process of the stack under test, or a group of them. */
+export type Measured = MeasuredProcess | MeasuredGroup;
+
+export interface MeasuredProcess {
   name: string;
   pid: number;
+}
+
+/**
+ * Every process on the machine whose `/proc/<pid>/comm` is `comm`, as one: a server that forks a
+ * process per connection (PostgreSQL: the postmaster and its backends, which come and go).
+ */
+export interface MeasuredGroup {
+  name: string;
+  comm: string;
 }
 
 export interface ProcessFigures {
@@ -20,10 +31,14 @@ export interface ProcessFigures {
 
 const ticksPerSecond = 100; // USER_HZ on Linux
 
-function cpuTicks(pid: number): number {
-  // Fields after the command name (which may contain spaces): utime is 14th, stime 15th overall.
+/** The fields of /proc/<pid>/stat after the command name (which may contain spaces): the 3rd field overall is [0]. */
+function statFields(pid: number): string[] {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+function cpuTicks(pid: number): number {
+  const fields = statFields(pid); // utime is the 14th field overall, stime the 15th
   return Number(fields[11]) + Number(fields[12]);
 }
 
@@ -33,37 +48,118 @@ function rssMiB(pid: number): number {
   return kib / 1024;
 }
 
-/** Samples CPU and RSS of each process once a second until `stop()`. */
+interface GroupMember {
+  pid: number;
+  ppid: number;
+  ticks: number;
+}
+
+/**
+ * The processes whose comm is `comm` now, by pid and start time (a pid the kernel hands out again
+ * is another process), with their CPU ticks so far. One that ends while it is read is left out.
+ */
+function groupMembers(comm: string): Map<string, GroupMember> {
+  const members = new Map<string, GroupMember>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trimEnd() !== comm) continue;
+      const fields = statFields(pid); // ppid is the 4th field overall, starttime the 22nd
+      members.set(`${pid}@${fields[19]}`, {
+        pid,
+        ppid: Number(fields[1]),
+        ticks: Number(fields[11]) + Number(fields[12]),
+      });
+    } catch {
+      // ended between the listing and the read
+    }
+  }
+  return members;
+}
+
+/** The CPU ticks one measured entry has used since it was made, and its RSS now. */
+interface Meter {
+  ticksSince(): number;
+  rssMiB(): number;
+}
+
+function meterOf(measured: Measured): Meter {
+  if ('pid' in measured) {
+    const { pid } = measured;
+    const first = safe(() => cpuTicks(pid));
+    return { ticksSince: () => safe(() => cpuTicks(pid)) - first, rssMiB: () => safe(() => rssMiB(pid)) };
+  }
+  const first = groupMembers(measured.comm);
+  return {
+    // Only the processes there at the end count: each from its ticks at the start, or from 0 if it
+    // started during the window. One that ended during the window takes its ticks with it, so
+    // the figure can fall short, never run over (a PostgreSQL backend that served a connection
+    // and ended is lost). Each difference is at least 0, so that no process takes from another.
+    ticksSince: () => {
+      let ticks = 0;
+      for (const [key, member] of groupMembers(measured.comm)) {
+        ticks += Math.max(0, member.ticks - (first.get(key)?.ticks ?? 0));
+      }
+      return ticks;
+    },
+    // The RSS of the group's roots only (its members whose parent is not a member: PostgreSQL's
+    // postmaster). Summed over the backends, the shared memory each has touched (shared buffers)
+    // would count once per backend; the postmaster's own falls short of the server's memory instead.
+    rssMiB: () => {
+      const members = [...groupMembers(measured.comm).values()];
+      const pids = new Set(members.map((m) => m.pid));
+      return members.filter((m) => !pids.has(m.ppid)).reduce((sum, m) => sum + safe(() => rssMiB(m.pid)), 0);
+    },
+  };
+}
+
+/** Whether a process whose comm is `comm` can be seen in /proc now (another user's may be hidden: `hidepid`). */
+export function groupVisible(comm: string): boolean {
+  return groupMembers(comm).size > 0;
+}
+
+/**
+ * Whether the PostgreSQL server `url` names runs on this machine, where /proc shows its processes:
+ * every host a loopback address or `localhost`, or a unix socket (a path, in the host or in
+ * `?host=`; or no host, which postgres.js takes as PGHOST or localhost, libpq as PGHOST or the
+ * local socket). Any other name, this machine's own included, counts as another machine.
+ */
+export function databaseOnThisMachine(url: string): boolean {
+  const queryAt = url.indexOf('?');
+  const socket = queryAt >= 0 ? new URLSearchParams(url.slice(queryAt + 1)).get('host') : null;
+  const authority = /^[a-z]+:\/\/([^/?]*)/i.exec(url)?.[1];
+  if (authority === undefined) return false;
+  const named = socket ?? authority.slice(authority.lastIndexOf('@') + 1);
+  const hosts = (named === '' ? (process.env.PGHOST ?? '') : named).split(',').map((host) => {
+    const name = host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.replace(/:\d*$/, '');
+    return name.replace(/%2f/gi, '/').toLowerCase();
+  });
+  return hosts.every(
+    (host) => host === '' || host.startsWith('/') || host === 'localhost' || host === '::1' || /^127\./.test(host),
+  );
+}
+
+/** Samples CPU and RSS of each process (or group) once a second until `stop()`. */
 export function sampleProcesses(processes: Measured[]) {
   const started = performance.now();
-  const firstTicks = new Map(processes.map((p) => [p.pid, safe(() => cpuTicks(p.pid))]));
-  const maxRss = new Map(processes.map((p) => [p.pid, safe(() => rssMiB(p.pid))]));
-  const timer = setInterval(() => {
-    for (const p of processes)
-      maxRss.set(
-        p.pid,
-        Math.max(
-          maxRss.get(p.pid) ?? 0,
-          safe(() => rssMiB(p.pid)),
-        ),
-      );
-  }, 1000);
+  const meters = processes.map((p) => ({ name: p.name, meter: meterOf(p), maxRss: 0 }));
+  const sampleRss = () => {
+    for (const m of meters) m.maxRss = Math.max(m.maxRss, m.meter.rssMiB());
+  };
+  sampleRss();
+  const timer = setInterval(sampleRss, 1000);
   return {
     stop(): ProcessFigures[] {
       clearInterval(timer);
       const seconds = (performance.now() - started) / 1000;
-      return processes.map((p) => {
-        const ticks = safe(() => cpuTicks(p.pid)) - (firstTicks.get(p.pid) ?? 0);
-        const rss = Math.max(
-          maxRss.get(p.pid) ?? 0,
-          safe(() => rssMiB(p.pid)),
-        );
-        return {
-          name: p.name,
-          cpuPercent: Math.round((ticks / ticksPerSecond / seconds) * 1000) / 10,
-          maxRssMiB: Math.round(rss),
-        };
-      });
+      const ticks = meters.map((m) => m.meter.ticksSince());
+      sampleRss();
+      return meters.map(({ name, maxRss }, i) => ({
+        name,
+        cpuPercent: Math.round(((ticks[i] ?? 0) / ticksPerSecond / seconds) * 1000) / 10,
+        maxRssMiB: Math.round(maxRss),
+      }));
     },
   };
 }
