@@ -390,9 +390,10 @@ async function main() {
     const wanted = 150 * 35;
     // Each connection is a socket here and another in the API, both under `ulimit -n`: past it,
     // the sockets could not be opened and their requests would count as the switch's failures.
-    const connections = Math.min(wanted, openFileLimit() - 512);
+    const limit = openFileLimit();
+    const connections = Math.min(wanted, limit - 512);
     if (connections < wanted) {
-      console.warn(`overload: ulimit -n ${openFileLimit()} allows ${connections} connections of the ${wanted} wanted`);
+      console.warn(`overload: ulimit -n ${limit} allows ${connections} connections of the ${wanted} wanted`);
     }
     const load = connections < wanted ? `150/s, ${connections} connections` : '150/s open';
     await measure('overload', 'switch', load, (t) => atRate(t, 150, plan.sustainedSeconds, connections));

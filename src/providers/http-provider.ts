@@ -225,6 +225,8 @@ function classifyNetworkError(error: unknown, deadlineMs: number): ProviderFailu
   }
   // undici names a socket's failure by its code (ECONNREFUSED, UND_ERR_SOCKET), on the error or its cause.
   const failed = error as { code?: unknown; cause?: { code?: unknown } } | undefined;
-  const code = [failed?.code, failed?.cause?.code].find((candidate) => typeof candidate === 'string');
-  return { kind: 'unavailable', message: (code as string | undefined) ?? (error as Error)?.message ?? String(error) };
+  const code = [failed?.code, failed?.cause?.code].find(
+    (candidate): candidate is string => typeof candidate === 'string',
+  );
+  return { kind: 'unavailable', message: code ?? (error as Error)?.message ?? String(error) };
 }
