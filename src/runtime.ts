@@ -35,6 +35,7 @@ import { type Metrics, type Probes, watchDependencies } from './metrics';
 import { ProductCatalogue } from './providers/catalogue';
 import { createProviderRegistry } from './providers/registry';
 import type { Tracing } from './telemetry/export';
+import { settlingRetries } from './temporal/client-retries';
 import { createEncryptionCodec } from './temporal/codec';
 import { switchDataConverter } from './temporal/data-converter';
 import { createSealer } from './temporal/sealed';
@@ -254,7 +255,8 @@ export function connectApi(
 ): ConnectedApi {
   // A worker in this process lends its connection, so that the server hands it the first task of
   // each transaction the API starts; the worker closes it.
-  const connection = worker?.connection ?? Connection.lazy({ address });
+  const retries = settlingRetries();
+  const connection = worker?.connection ?? Connection.lazy({ address, interceptors: [retries.interceptor] });
   const codec = payloadCodec(config);
   const client = new Client({
     connection,
@@ -320,7 +322,10 @@ export function connectApi(
   if (metrics)
     watchDependencies(metrics.registry, { temporal: temporalHealth, reporting_store: () => reporting.ping() });
   const stop = async () => {
-    if (!worker) await connection.close();
+    if (worker) return;
+    if (retries.waiting() > 0) logger.info({ retries: retries.waiting() }, 'waiting for retried calls to Temporal');
+    await retries.settle();
+    await connection.close();
   };
   return { app, client, temporalHealth, stop };
 }

@@ -1,8 +1,11 @@
+import { Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { findTransaction } from '../../src/db/queries/transactions';
 import { workflowIdFor } from '../../src/domain/provision';
+import { settlingRetries } from '../../src/temporal/client-retries';
 import { eventually } from '../helpers/eventually';
 import { demoChannel, makeProvisionRequest, makeReversal } from '../helpers/fixtures';
+import { freePort } from '../helpers/ports';
 import { startTestSwitch, type TestSwitch } from '../helpers/switch';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 
@@ -71,5 +74,34 @@ describe('while Temporal cannot be reached', () => {
     }
     await eventually(async () => (await sw.get('/ready', '')).status === 200 || undefined);
     expect(await (await fetch(`${sw.url}/metrics`)).text()).toContain('switch_dependency_up{dependency="temporal"} 1');
+  });
+});
+
+describe('a connection to Temporal that closes while a failed call waits to be retried', () => {
+  it('makes no retry on the closed connection: the retries scheduled are made first, and no more', async () => {
+    // Nothing listens there: every attempt fails as unavailable, which the client retries.
+    const retries = settlingRetries();
+    const connection = Connection.lazy({
+      address: `127.0.0.1:${await freePort()}`,
+      interceptors: [retries.interceptor],
+    });
+    const call = connection.workflowService.getSystemInfo({}).then(
+      () => 'answered',
+      () => 'failed',
+    );
+    await eventually(async () => retries.waiting() > 0 || undefined);
+    // A retry made on a closed connection throws from its timer, where nothing can catch it.
+    const uncaught: unknown[] = [];
+    const note = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', note);
+    try {
+      await retries.settle();
+      await connection.close();
+      expect(await call).toBe('failed');
+      expect(retries.waiting()).toBe(0);
+    } finally {
+      process.off('uncaughtException', note);
+    }
+    expect(uncaught).toEqual([]);
   });
 });
